@@ -1,0 +1,34 @@
+# Two entry points (see README): `make reproduce` runs the sample study end to end,
+# `make test` runs the test suite. Both create and fill the local venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv reproduce test test-all bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch is pinned exactly so pip takes the CPU wheel rather than a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	touch $(STAMP)
+
+reproduce: venv
+	$(BIN)/stance reproduce experiments/negotiation.yaml
+
+test: venv
+	$(BIN)/python -m pytest -q -m "not slow"
+
+test-all: venv
+	$(BIN)/python -m pytest -q
+
+bench: venv
+	$(BIN)/python benchmarks/extraction.py
+	$(BIN)/python benchmarks/models.py
+
+clean:
+	rm -rf $(VENV) runs reports/negotiation/.cache

@@ -1,0 +1,91 @@
+"""Check a part of the sample corpus: articles JSONL + gold statements JSONL.
+
+Usage: python scripts/check_gold.py data/articles/PART.jsonl data/annotations/PART.jsonl
+
+Checks every rule of data/GUIDELINES.md that a machine can check: required fields,
+unique ids, ISO dates, offsets that slice the article text to the statement text,
+known labels and actor ids, no overlapping statements, word counts. Prints counts.
+"""
+from __future__ import annotations
+
+import collections
+import datetime
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+STANCES = {"open", "conditional", "evasive", "rejecting", "none"}
+SENTIMENTS = {"negative", "neutral", "positive"}
+KINDS = {"direct", "partial", "reported"}
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(articles_path: str, gold_path: str) -> int:
+    actors = {a["id"] for a in yaml.safe_load((ROOT / "configs/actors/russia_ukraine.yaml").read_text())["actors"]}
+    errors: list[str] = []
+    articles: dict[str, dict] = {}
+    for n, line in enumerate(Path(articles_path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        a = json.loads(line)
+        for field in ("id", "title", "date", "source", "source_urls", "text"):
+            if not a.get(field):
+                errors.append(f"{articles_path}:{n}: missing field {field!r}")
+        if a.get("id") in articles:
+            errors.append(f"{articles_path}:{n}: duplicate id {a['id']!r}")
+        try:
+            datetime.date.fromisoformat(a.get("date", ""))
+        except ValueError:
+            errors.append(f"{articles_path}:{n}: bad date {a.get('date')!r}")
+        words = len(a.get("text", "").split())
+        if not 120 <= words <= 400:
+            errors.append(f"{articles_path}:{n}: {words} words (want 120-400)")
+        articles[a.get("id")] = a
+    per_article: dict[str, list] = collections.defaultdict(list)
+    counts = {k: collections.Counter() for k in ("stance", "sentiment", "kind", "actor_id")}
+    for n, line in enumerate(Path(gold_path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        s = json.loads(line)
+        where = f"{gold_path}:{n}"
+        art = articles.get(s.get("article_id"))
+        if art is None:
+            errors.append(f"{where}: unknown article_id {s.get('article_id')!r}")
+            continue
+        if art["text"][s["start"]:s["end"]] != s["text"]:
+            errors.append(f"{where}: text[{s['start']}:{s['end']}]={art['text'][s['start']:s['end']]!r} != {s['text']!r}")
+        if s.get("stance") not in STANCES:
+            errors.append(f"{where}: stance {s.get('stance')!r}")
+        if s.get("sentiment") not in SENTIMENTS:
+            errors.append(f"{where}: sentiment {s.get('sentiment')!r}")
+        if s.get("kind") not in KINDS:
+            errors.append(f"{where}: kind {s.get('kind')!r}")
+        if s.get("actor_id") is not None and s["actor_id"] not in actors:
+            errors.append(f"{where}: actor_id {s['actor_id']!r} not in configs/actors/russia_ukraine.yaml")
+        for field in ("speaker", "cue"):
+            if not s.get(field):
+                errors.append(f"{where}: missing {field!r}")
+        per_article[s["article_id"]].append((s["start"], s["end"], n))
+        for k in counts:
+            counts[k][s.get(k)] += 1
+    for aid, spans in per_article.items():
+        spans.sort()
+        for (s1, e1, n1), (s2, e2, n2) in zip(spans, spans[1:]):
+            if s2 < e1:
+                errors.append(f"{gold_path}:{n2}: overlaps statement on line {n1} in {aid}")
+    for aid in articles:
+        if len(per_article.get(aid, [])) < 3:
+            errors.append(f"{articles_path}: article {aid} has {len(per_article.get(aid, []))} statements (want >= 3)")
+    for e in errors:
+        print("ERROR", e)
+    total = sum(counts["stance"].values())
+    print(f"articles={len(articles)} statements={total}")
+    for k, c in counts.items():
+        print(k, dict(c.most_common()))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:3]))

@@ -1,0 +1,3 @@
+"""stance: statements, stance toward negotiation and sentiment in news articles."""
+
+__version__ = "0.1.0"

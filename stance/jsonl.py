@@ -1,0 +1,62 @@
+"""Reading and writing JSONL files of pydantic records, with located errors."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from stance.errors import InputError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validation_field(err: ValidationError) -> str:
+    """The dotted field path of the first error in a pydantic ValidationError."""
+    loc = err.errors()[0].get("loc", ())
+    return ".".join(str(p) for p in loc) or "(record)"
+
+
+def iter_jsonl(path: str | Path, model: type[M], encoding: str = "utf-8") -> Iterator[tuple[int, M]]:
+    """Yield (line number, record) for each non-blank line; raise InputError naming file, line, field."""
+    path = Path(path)
+    try:
+        lines = path.read_bytes().decode(encoding).splitlines()
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InputError(f"bytes that are not valid {encoding} at byte {exc.start}; "
+                         f"pass the right encoding (e.g. --encoding cp1252)", path=path, line=line) from None
+    for n, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"malformed JSON: {exc.msg} at column {exc.colno}", path=path, line=n) from None
+        if not isinstance(data, dict):
+            raise InputError("expected a JSON object", path=path, line=n)
+        try:
+            yield n, model.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise InputError(first["msg"], path=path, line=n, field=validation_field(exc)) from None
+
+
+def read_jsonl(path: str | Path, model: type[M], encoding: str = "utf-8") -> list[M]:
+    """All records of a JSONL file."""
+    return [rec for _, rec in iter_jsonl(path, model, encoding)]
+
+
+def write_jsonl(path: str | Path, records: Iterable[BaseModel | dict]) -> int:
+    """Write records one per line (UTF-8, keys in field order); return the count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with path.open("w", encoding="utf-8") as fh:
+        for rec in records:
+            obj = rec.model_dump(mode="json") if isinstance(rec, BaseModel) else rec
+            fh.write(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")
+            n += 1
+    return n

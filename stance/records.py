@@ -1,0 +1,98 @@
+"""The records that flow between stages: articles and statements.
+
+Both are pydantic models, serialised one per line as JSONL (see `stance.jsonl`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+StatementKind = Literal["direct", "partial", "reported"]
+
+
+class Article(BaseModel):
+    """One news article. `text` is the body; offsets of statements index into it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1)
+    title: str = ""
+    date: dt.date
+    source: str = ""
+    source_urls: list[str] = Field(default_factory=list)
+    text: str
+    language: str = "en"
+    authors: list[str] = Field(default_factory=list)
+    cluster_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_alias(cls, data: object) -> object:
+        """Accept a single `url` field as a one-element `source_urls`."""
+        if isinstance(data, dict) and data.get("url") and not data.get("source_urls"):
+            data = {**data, "source_urls": [data["url"]]}
+        return data
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_prefix(cls, value: object) -> object:
+        """Accept full ISO-8601 timestamps ("2025-05-16T09:30:00Z") by keeping the date part."""
+        if isinstance(value, str) and len(value) > 10 and value[10] in "T ":
+            return value[:10]
+        return value
+
+    @field_validator("text")
+    @classmethod
+    def _non_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text is empty")
+        return value
+
+
+class Statement(BaseModel):
+    """One quoted or reported utterance attributed to a speaker in one article.
+
+    `article_text[start:end] == text` always holds. Labels (`stance`, `sentiment`) are
+    present on gold or predicted records and None on freshly extracted ones.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = ""
+    article_id: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    speaker: str
+    actor_id: str | None = None
+    cue: str = ""
+    kind: StatementKind
+    context: str = ""
+    date: dt.date | None = None
+    stance: str | None = None
+    sentiment: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _default_id(self) -> "Statement":
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if not self.id:
+            self.id = statement_id(self.article_id, self.start, self.end)
+        return self
+
+
+def statement_id(article_id: str, start: int, end: int) -> str:
+    """The stable id of a statement: its article and character span."""
+    return f"{article_id}:{start}-{end}"
+
+
+def paragraph_context(text: str, start: int, end: int) -> str:
+    """The paragraph(s) of `text` that hold the span [start, end), paragraphs split on blank lines."""
+    left = text.rfind("\n\n", 0, start)
+    left = 0 if left < 0 else left + 2
+    right = text.find("\n\n", end)
+    right = len(text) if right < 0 else right
+    return text[left:right].strip()

@@ -1,0 +1,1 @@
+"""Figures and the Markdown report, drawn from saved outputs (no retraining)."""

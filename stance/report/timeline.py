@@ -1,0 +1,59 @@
+"""Label shares per actor and period, with bootstrap intervals that resample articles.
+
+Statements from one article are not independent (one article often quotes a speaker
+several times), so the bands resample whole articles within each actor-period cell.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+PERIODS = {"month": "M", "quarter": "Q", "half": "6M", "year": "Y"}
+
+
+def period_start(dates: pd.Series, period: str) -> pd.Series:
+    """The first day of the month / quarter / half-year / year holding each date."""
+    d = pd.to_datetime(dates)
+    if period == "month":
+        return d.dt.to_period("M").dt.start_time
+    if period == "quarter":
+        return d.dt.to_period("Q").dt.start_time
+    if period == "half":
+        return pd.to_datetime({"year": d.dt.year, "month": np.where(d.dt.month <= 6, 1, 7), "day": 1})
+    if period == "year":
+        return d.dt.to_period("Y").dt.start_time
+    raise ValueError(f"unknown period {period!r}; expected one of {', '.join(PERIODS)}")
+
+
+def label_shares(df: pd.DataFrame, labels: Sequence[str], period: str = "quarter", n_boot: int = 1000,
+                 seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+    """Share of each label per (source, actor_id, period), with article-bootstrap intervals.
+
+    `df` needs columns source, actor_id, date, label, article_id. Returns one row per
+    (source, actor_id, period, label): share, lo, hi, n_statements, n_articles.
+    """
+    missing = {"source", "actor_id", "date", "label", "article_id"} - set(df.columns)
+    if missing:
+        raise ValueError(f"label_shares needs columns {sorted(missing)}")
+    rng = np.random.default_rng(seed)
+    data = df.assign(period=period_start(df["date"], period))
+    data = data[data["label"].isin(labels)]
+    index = {lab: i for i, lab in enumerate(labels)}
+    alpha = (1 - level) / 2
+    rows = []
+    for (source, actor, per), cell in data.groupby(["source", "actor_id", "period"], sort=True):
+        counts = np.zeros((cell["article_id"].nunique(), len(labels)))
+        art_idx = {a: i for i, a in enumerate(sorted(cell["article_id"].unique()))}
+        for a, lab in zip(cell["article_id"], cell["label"]):
+            counts[art_idx[a], index[lab]] += 1
+        share = counts.sum(0) / counts.sum()
+        draws = rng.integers(0, len(counts), size=(n_boot, len(counts)))
+        boot = counts[draws].sum(1)
+        boot = boot / boot.sum(1, keepdims=True)
+        lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+        for lab, i in index.items():
+            rows.append({"source": source, "actor_id": actor, "period": per, "label": lab, "share": share[i],
+                         "lo": lo[i], "hi": hi[i], "n_statements": int(counts.sum()), "n_articles": len(counts)})
+    return pd.DataFrame(rows)

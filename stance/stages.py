@@ -1,0 +1,65 @@
+"""Cached pipeline stages: a stage is skipped when its inputs and parameters are unchanged.
+
+A stage's key is a SHA-256 over the contents of its input files (folders are walked in
+name order), its parameters (as canonical JSON) and the package version. The key is
+kept in `<work_dir>/.stamps/<stage>.json`; a stage whose stamp matches and whose outputs
+all exist is not run again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stance import __version__
+
+
+def hash_paths(paths: Iterable[str | Path]) -> str:
+    """SHA-256 over the relative names and bytes of every file under `paths`."""
+    h = hashlib.sha256()
+    for given in paths:
+        p = Path(given)
+        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        for f in files:
+            h.update(str(f.relative_to(p) if p.is_dir() else f.name).encode())
+            h.update(f.read_bytes() if f.exists() else b"<missing>")
+    return h.hexdigest()
+
+
+def stage_key(inputs: Sequence[str | Path], params: Any) -> str:
+    """The cache key of a stage: its inputs' contents, its parameters and the package version."""
+    blob = json.dumps(params, sort_keys=True, default=str)
+    return hashlib.sha256(f"{__version__}|{hash_paths(inputs)}|{blob}".encode()).hexdigest()
+
+
+@dataclass
+class StageRunner:
+    """Runs named stages in order, skipping those whose stamp is current."""
+
+    work_dir: Path
+    force: bool = False
+    log: Callable[[str], None] = print
+
+    def run(self, name: str, inputs: Sequence[str | Path], params: Any, outputs: Sequence[str | Path],
+            fn: Callable[[], Any]) -> bool:
+        """Run `fn` unless cached; return True when it ran."""
+        stamp = self.work_dir / ".stamps" / f"{name}.json"
+        key = stage_key(inputs, params)
+        if not self.force and stamp.exists() and all(Path(o).exists() for o in outputs):
+            if json.loads(stamp.read_text()).get("key") == key:
+                self.log(f"[{name}] up to date, skipped")
+                return False
+        t0 = time.perf_counter()
+        self.log(f"[{name}] running")
+        fn()
+        missing = [str(o) for o in outputs if not Path(o).exists()]
+        if missing:
+            raise RuntimeError(f"stage {name} did not write {', '.join(missing)}")
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps({"key": key, "seconds": round(time.perf_counter() - t0, 2)}))
+        self.log(f"[{name}] done in {time.perf_counter() - t0:.1f} s")
+        return True

@@ -1,0 +1,227 @@
+"""The actor registry: canonical actors, their aliases and their dated roles.
+
+A registry is one or more YAML files (`configs/actors/*.yaml`, schema: `RegistryConfig`).
+`ActorRegistry.resolve(speaker_text, date)` maps an attribution as written ("Kremlin
+spokesman Dmitry Peskov", "the US president", "Moscow") to a canonical actor id, or None
+when the speaker is not in the registry.
+
+Matching works on normalised words: lower case, accents folded ("Orbán" = "Orban"),
+periods dropped ("U.S." = "US"), possessive 's dropped ("Russia's foreign minister" =
+"Russia foreign minister"), other punctuation treated as a word break. Resolution order:
+
+1. the whole phrase (leading "the"/"a"/"an" removed) equals an alias, or a role held on
+   `date`;
+2. a person's alias ends the phrase (longest match first), so a title reduces to the
+   person ("Russian President Vladimir Putin"), while "a Putin ally" stays unresolved;
+3. a role held on `date` ends the phrase and is not preceded by a word that changes who
+   is meant ("former", "deputy", "acting", ...): "the new US president" matches
+   "US president", "the former US president" does not.
+
+An institution's alias only counts as the whole phrase (step 1): "Ukraine's chief
+negotiator" is not the Ukrainian government. The phrase is cut at commas, parentheses
+and dashes first, so each part of "Dmitry Peskov, the Kremlin spokesman" is tried. Role dates: `start` is inclusive, `end`
+exclusive. With no date, a role only resolves when exactly one actor ever holds it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from stance.config import StrictModel, load_config
+from stance.errors import ConfigError
+
+# Words before a role that make it a different person than the current holder.
+ROLE_BLOCKERS = frozenset({
+    "former", "ex", "deputy", "acting", "vice", "late", "previous", "future", "next", "then", "outgoing",
+    "incoming", "first", "assistant", "interim", "past", "one", "another", "second", "third",
+})
+DETERMINERS = ("the", "a", "an")
+
+
+class Role(StrictModel):
+    """A title or role noun held by an actor, optionally between two dates (end exclusive)."""
+
+    title: str = Field(min_length=1)
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Role":
+        if self.start and self.end and self.end <= self.start:
+            raise ValueError(f"role {self.title!r}: end {self.end} is not after start {self.start}")
+        return self
+
+    def holds_on(self, date: dt.date) -> bool:
+        """Whether the role is held on `date` (start inclusive, end exclusive)."""
+        return (self.start is None or self.start <= date) and (self.end is None or date < self.end)
+
+
+class Actor(StrictModel):
+    """One canonical actor: a person or an institution."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str = Field(min_length=1)
+    side: str = Field(min_length=1)
+    kind: Literal["person", "institution"]
+    gender: Literal["female", "male"] | None = None
+    aliases: list[str] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
+
+    @field_validator("aliases")
+    @classmethod
+    def _non_empty_aliases(cls, value: list[str]) -> list[str]:
+        for alias in value:
+            if not normalize(alias):
+                raise ValueError(f"alias {alias!r} has no words")
+        return value
+
+
+class RegistryConfig(StrictModel):
+    """A registry file: a name and its actors."""
+
+    name: str = Field(min_length=1)
+    actors: list[Actor] = Field(min_length=1)
+
+
+def normalize(text: str) -> str:
+    """Lower-case, accent-folded, space-separated words of `text` (see the module doc)."""
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u2018", "'"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"(?<=\w)'s\b", "", text)
+    text = text.replace(".", "").replace("'", "")
+    text = re.sub(r"[^\w\-]+", " ", text)
+    return " ".join(w.strip("-") for w in text.split() if w.strip("-"))
+
+
+def _words(phrase: str) -> list[str]:
+    """Normalised words of a phrase without leading determiners."""
+    words = normalize(phrase).split()
+    while words and words[0] in DETERMINERS:
+        words = words[1:]
+    return words
+
+
+class ActorRegistry:
+    """Canonical actors with alias and dated-role lookup."""
+
+    def __init__(self, actors: Iterable[Actor], name: str = "registry") -> None:
+        self.name = name
+        self.actors: dict[str, Actor] = {}
+        self._aliases: dict[tuple[str, ...], str] = {}
+        self._roles: dict[tuple[str, ...], list[tuple[Role, str]]] = defaultdict(list)
+        for actor in actors:
+            if actor.id in self.actors:
+                raise ConfigError(f"actor id {actor.id!r} is defined twice", field="actors.id")
+            self.actors[actor.id] = actor
+            for alias in {actor.name, *actor.aliases}:
+                key = tuple(normalize(alias).split())
+                other = self._aliases.get(key)
+                if other and other != actor.id:
+                    raise ConfigError(f"alias {alias!r} belongs to both {other!r} and {actor.id!r}",
+                                      field=f"actors.{actor.id}.aliases")
+                self._aliases[key] = actor.id
+            for role in actor.roles:
+                self._roles[tuple(normalize(role.title).split())].append((role, actor.id))
+        for key, holders in self._roles.items():
+            for i, (r1, a1) in enumerate(holders):
+                for r2, a2 in holders[i + 1:]:
+                    if a1 != a2 and _overlap(r1, r2):
+                        raise ConfigError(f"role {r1.title!r} is held by both {a1!r} and {a2!r} "
+                                          f"at the same time; give them non-overlapping start/end dates",
+                                          field=f"actors.{a2}.roles")
+        self._max_alias = max((len(k) for k in self._aliases), default=0)
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, path: str | Path) -> "ActorRegistry":
+        """Load one registry YAML file, or every *.yaml file of a folder (ids must stay unique)."""
+        path = Path(path)
+        files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")]) if path.is_dir() else [path]
+        if not files:
+            raise ConfigError("no *.yaml actor registry in this folder", path=path)
+        actors: list[Actor] = []
+        names = []
+        for f in files:
+            cfg = load_config(f, RegistryConfig)
+            actors.extend(cfg.actors)
+            names.append(cfg.name)
+        try:
+            return cls(actors, name="+".join(names))
+        except ConfigError as exc:
+            raise ConfigError(exc.reason, path=files[0] if len(files) == 1 else path, field=exc.field) from None
+
+    # ------------------------------------------------------------------ lookup
+    def get(self, actor_id: str | None) -> Actor | None:
+        """The actor with this id, or None."""
+        return self.actors.get(actor_id) if actor_id else None
+
+    def _role_holder(self, key: tuple[str, ...], date: dt.date | None) -> str | None:
+        holders = self._roles.get(key, [])
+        if date is None:
+            ids = {a for _, a in holders}
+            return ids.pop() if len(ids) == 1 else None
+        ids = {a for r, a in holders if r.holds_on(date)}
+        return ids.pop() if len(ids) == 1 else None
+
+    def resolve(self, speaker_text: str, date: dt.date | None = None) -> str | None:
+        """The actor id meant by `speaker_text` on `date`, or None (see the module doc for the rules).
+
+        The phrase is first cut at commas, parentheses and dashes, so an appositive
+        ("Dmitry Peskov, the Kremlin spokesman") is tried as its own phrase.
+        """
+        segments = [_words(seg) for seg in re.split(r"[,;()\[\]\u2014\u2013]|\s-\s", speaker_text)]
+        segments = [w for w in segments if w]
+        for words in segments:  # 1. the whole phrase is an alias or a role
+            key = tuple(words)
+            if key in self._aliases:
+                return self._aliases[key]
+            holder = self._role_holder(key, date)
+            if holder:
+                return holder
+        for words in segments:  # 2. a person's alias ends the phrase, longest first
+            for n in range(min(self._max_alias, len(words)), 0, -1):
+                actor_id = self._aliases.get(tuple(words[-n:]))
+                if actor_id and self.actors[actor_id].kind == "person":
+                    return actor_id
+        for words in segments:  # 3. a role ends the phrase, without a blocking modifier
+            for i in range(1, len(words)):
+                key = tuple(words[i:])
+                if key in self._roles and words[i - 1] not in ROLE_BLOCKERS:
+                    holder = self._role_holder(key, date)
+                    if holder:
+                        return holder
+        return None
+
+    def mentions(self, text: str) -> list[tuple[str, str]]:
+        """(alias as normalised, actor id) for every person alias occurring in `text`, in text order."""
+        words = normalize(text).split()
+        out: list[tuple[int, str, str]] = []
+        taken: set[int] = set()
+        for n in range(min(self._max_alias, len(words)), 0, -1):
+            for i in range(len(words) - n + 1):
+                if taken & set(range(i, i + n)):
+                    continue
+                actor_id = self._aliases.get(tuple(words[i:i + n]))
+                if actor_id and self.actors[actor_id].kind == "person":
+                    out.append((i, " ".join(words[i:i + n]), actor_id))
+                    taken |= set(range(i, i + n))
+        return [(alias, a) for _, alias, a in sorted(out)]
+
+
+def _overlap(a: Role, b: Role) -> bool:
+    """Whether two roles' date ranges share a day (open ends are unbounded)."""
+    a_start, b_start = a.start or dt.date.min, b.start or dt.date.min
+    a_end, b_end = a.end or dt.date.max, b.end or dt.date.max
+    return a_start < b_end and b_start < a_end
+
+
+def load_registry(path: str | Path | None) -> ActorRegistry | None:
+    """`ActorRegistry.load(path)`, or None when no path is given."""
+    return ActorRegistry.load(path) if path else None

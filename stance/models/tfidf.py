@@ -1,0 +1,137 @@
+"""TF-IDF baselines: word 1-3 and character 2-5 n-grams, then a linear classifier.
+
+- `tfidf_logreg`: multinomial logistic regression (probabilities from the model itself).
+- `tfidf_svm`: linear SVM with sigmoid calibration (CalibratedClassifierCV). When the smallest
+  class has fewer members than the calibration folds, the folds are reduced to its size;
+  with a class of one, the SVM is fit on everything and its margins go through a softmax
+  (uncalibrated; `calibration_` says which was used).
+
+Both weight classes inversely to their frequency by default (`class_weight: balanced`).
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from stance.config import StrictModel
+from stance.models.base import StanceModel, check_labels, render_inputs
+from stance.models.ngrams import NgramTfidf
+from stance.models.persistence import load_skops, read_manifest, save_skops, write_manifest
+
+
+class TfidfParams(StrictModel):
+    """Hyperparameters shared by the TF-IDF models."""
+
+    template: str = Field("{text}", description="input built from the row's columns, e.g. '{target} | {text}'")
+    word_ngrams: tuple[int, int] = (1, 3)
+    char_ngrams: tuple[int, int] = (2, 5)
+    min_df: int = Field(1, ge=1)
+    max_features: int | None = Field(None, ge=1, description="per analyzer; None keeps all")
+    C: float = Field(4.0, gt=0, description="inverse regularisation strength")
+    class_weight: str | None = Field("balanced", description="'balanced' or null")
+    max_iter: int = Field(2000, ge=1)
+    calibration_folds: int = Field(3, ge=2, description="tfidf_svm only")
+    n_threads: int = Field(2, ge=1, description="threads for feature extraction")
+    seed: int = 0
+
+
+def _features(p: TfidfParams) -> FeatureUnion:
+    return FeatureUnion([
+        ("word", NgramTfidf("word", tuple(p.word_ngrams), p.min_df, p.max_features, p.n_threads)),
+        ("char", NgramTfidf("char", tuple(p.char_ngrams), p.min_df, p.max_features, p.n_threads)),
+    ])
+
+
+class _TfidfModel(StanceModel):
+    Params = TfidfParams
+
+    def __init__(self, **params) -> None:
+        self.p = TfidfParams(**params)
+        self.params = self.p.model_dump(mode="json")
+
+    def _classifier(self, y: np.ndarray):
+        raise NotImplementedError
+
+    def fit(self, X: pd.DataFrame, y: Sequence[str], eval_set=None) -> "_TfidfModel":
+        """Fit features and classifier on X (eval_set is not used)."""
+        labels = check_labels(y)
+        self.pipeline_ = Pipeline([("features", _features(self.p)), ("clf", self._classifier(labels))])
+        self.pipeline_.fit(render_inputs(X, self.p.template), labels)
+        self.classes_ = np.asarray([str(c) for c in self.pipeline_.classes_], dtype=object)
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        return self.pipeline_.predict_proba(render_inputs(X, self.p.template))
+
+    def save(self, directory: str | Path) -> None:
+        directory = Path(directory)
+        save_skops(self.pipeline_, directory / "pipeline.skops")
+        write_manifest(directory, self.type_name, list(self.classes_), params=self.params, **self._extra_manifest())
+
+    def _extra_manifest(self) -> dict:
+        return {}
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "_TfidfModel":
+        manifest = read_manifest(directory)
+        model = cls(**manifest.get("params", {}))
+        model.pipeline_ = load_skops(Path(directory) / "pipeline.skops")
+        model.classes_ = np.asarray(manifest["classes"], dtype=object)
+        for key, value in manifest.items():
+            if key.endswith("_") and not key.startswith("_"):
+                setattr(model, key, value)
+        return model
+
+
+class TfidfLogReg(_TfidfModel):
+    """TF-IDF n-grams + multinomial logistic regression."""
+
+    type_name = "tfidf_logreg"
+
+    def _classifier(self, y: np.ndarray) -> LogisticRegression:
+        return LogisticRegression(C=self.p.C, class_weight=self.p.class_weight, max_iter=self.p.max_iter,
+                                  random_state=self.p.seed)
+
+
+class TfidfSVM(_TfidfModel):
+    """TF-IDF n-grams + linear SVM with calibrated probabilities."""
+
+    type_name = "tfidf_svm"
+
+    def _classifier(self, y: np.ndarray):
+        svc = LinearSVC(C=self.p.C, class_weight=self.p.class_weight, max_iter=self.p.max_iter,
+                        random_state=self.p.seed)
+        _, counts = np.unique(y, return_counts=True)
+        folds = min(self.p.calibration_folds, int(counts.min()))
+        if folds >= 2:
+            self.calibration_ = f"sigmoid, {folds}-fold"
+            return CalibratedClassifierCV(svc, method="sigmoid", cv=folds)
+        self.calibration_ = "none: a class has a single example; softmax of SVM margins"
+        return svc
+
+    def fit(self, X: pd.DataFrame, y: Sequence[str], eval_set=None) -> "TfidfSVM":
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*Liblinear failed to converge.*")
+            return super().fit(X, y, eval_set)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        clf = self.pipeline_.named_steps["clf"]
+        if isinstance(clf, CalibratedClassifierCV):
+            return super().predict_proba(X)
+        margins = self.pipeline_.decision_function(render_inputs(X, self.p.template))
+        if margins.ndim == 1:  # two classes: margin of the second
+            margins = np.stack([-margins, margins], axis=1) / 2
+        e = np.exp(margins - margins.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def _extra_manifest(self) -> dict:
+        return {"calibration_": self.calibration_}

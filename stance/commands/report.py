@@ -1,0 +1,21 @@
+"""`stance report EXPERIMENT`: figures and REPORT.md from an experiment's saved outputs."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiment", help="experiment YAML whose work_dir holds the saved outputs")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from stance.experiment import load_experiment
+    from stance.report.build import write_report
+    from stance.reproduce import Paths
+
+    exp = load_experiment(args.experiment)
+    out = write_report(exp, Paths(exp), experiment_path=Path(args.experiment))
+    print(f"wrote {out}")
+    return 0

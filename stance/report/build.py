@@ -1,0 +1,244 @@
+"""REPORT.md and every figure of an experiment, from the outputs its stages saved.
+
+Nothing is trained here: `write_report` reads the built dataset, the run folders, the
+evaluation, the learning curves and the cross-fitted predictions under the experiment's
+work_dir, draws the figures and writes the Markdown report.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from stance.report import figures
+from stance.report.timeline import label_shares
+
+if TYPE_CHECKING:
+    from stance.experiment import ExperimentConfig
+    from stance.reproduce import Paths
+
+TASK_COLUMN = {"stance": "label", "sentiment": "sentiment"}
+
+
+def _json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def dataset_frame(dataset_dir: Path) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """All rows of the built dataset with a `split` column, label ids turned into names."""
+    from stance.dataset_builder import load_built
+
+    dd = load_built(dataset_dir)
+    names = {task: dd["train"].features[col].names for task, col in TASK_COLUMN.items()
+             if col in dd["train"].features}
+    frames = []
+    for split, ds in dd.items():
+        df = ds.to_pandas()
+        df["split"] = split
+        for task, col in TASK_COLUMN.items():
+            if task in names:
+                df[task] = [names[task][i] if i >= 0 else None for i in df[col]]
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True), names
+
+
+def crossfit_frame(crossfit_dir: Path) -> tuple[pd.DataFrame, str]:
+    """The cross-fitted predictions of one task and the name of the run that made them."""
+    files = sorted(crossfit_dir.glob("*/crossfit/predictions.jsonl"))
+    if not files:
+        raise FileNotFoundError(f"no cross-fitted predictions under {crossfit_dir}")
+    rows = [json.loads(line) for line in files[0].read_text(encoding="utf-8").splitlines() if line.strip()]
+    return pd.DataFrame(rows), files[0].parents[1].name
+
+
+def timeline_actors(exp: "ExperimentConfig", gold: pd.DataFrame, names: dict[str, str]) -> list[tuple[str, str]]:
+    """(actor id, display name) in panel order: the configured actors, else the top_n most quoted."""
+    ids = exp.timeline.actors or gold["actor_id"].dropna().value_counts().head(exp.timeline.top_n).index.tolist()
+    return [(a, names.get(a, a)) for a in ids]
+
+
+def _fmt_ci(m: dict) -> str:
+    return f"{m['mean']:.3f} ± {m['std']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
+
+
+def results_table(evaluation: dict, task: str) -> tuple[str, pd.DataFrame]:
+    """Markdown table of one task's runs (best first) and the frame the comparison figure uses."""
+    runs = {n: r for n, r in evaluation["runs"].items() if r["task"] == task}
+    labels = next(iter(runs.values()))["labels"]
+    lines = ["| model | macro-F1 (mean ± std over seeds) [95% CI] | accuracy | ECE | "
+             + " | ".join(f"F1 {lab}" for lab in labels) + " |", "|---" * (4 + len(labels)) + "|"]
+    rows = []
+    for name, r in sorted(runs.items(), key=lambda kv: -kv[1]["macro_f1"]["mean"]):
+        model = name.split("-", 1)[1] if name.startswith(f"{task}-") else name
+        m = r["macro_f1"]
+        lines.append(f"| {model} | {_fmt_ci(m)} | {r['accuracy']['mean']:.3f} | {r['ece']['mean']:.3f} | "
+                     + " | ".join(f"{r['per_class'][lab]['f1']:.3f}" for lab in labels) + " |")
+        rows.append({"task": task, "model": model, "f1": m["mean"], "lo": m["ci_low"], "hi": m["ci_high"],
+                     "seed_f1": m["values"]})
+    n_items, n_units = next(iter(runs.values()))["n_items"], next(iter(runs.values()))["n_units"]
+    lines.append("")
+    lines.append(f"Test split: {n_items} statements from {n_units} articles; seeds: "
+                 f"{', '.join(str(s) for s in next(iter(runs.values()))['seeds'])}.")
+    return "\n".join(lines), pd.DataFrame(rows)
+
+
+def paired_table(evaluation: dict, task: str) -> str:
+    """Markdown table of the paired tests of one task, transformer comparisons first."""
+    pairs = [p for p in evaluation["paired"] if p["task"] == task]
+    pairs.sort(key=lambda p: ("transformer" not in p["a"] + p["b"], p["a"], p["b"]))
+    lines = ["| model a | model b | Δ macro-F1 (a − b) | 95% CI | p (article bootstrap) | p (randomisation) |",
+             "|---|---|---|---|---|---|"]
+    strip = f"{task}-"
+    for p in pairs:
+        lines.append(f"| {p['a'].removeprefix(strip)} | {p['b'].removeprefix(strip)} | {p['diff_macro_f1']:+.3f} | "
+                     f"[{p['ci_low']:+.3f}, {p['ci_high']:+.3f}] | {p['p_bootstrap']:.3f} | "
+                     f"{p['p_randomization']:.3f} |")
+    return "\n".join(lines)
+
+
+def _best_of(evaluation: dict, task: str, model_dirs: Path, prefix: str) -> str | None:
+    """The run of `task` whose model type starts with `prefix` and has the best mean dev macro-F1."""
+    best, score = None, -1.0
+    for name, r in evaluation["runs"].items():
+        if r["task"] != task or not r["model_type"].startswith(prefix):
+            continue
+        dev = _json(model_dirs / name / "summary.json")["dev"]["macro_f1"]["mean"]
+        if dev > score:
+            best, score = name, dev
+    return best
+
+
+def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path) -> Path:
+    """Draw every figure and write REPORT.md under `exp.report_dir`; return the REPORT.md path."""
+    from stance.actors import load_registry
+
+    out = Path(exp.report_dir)
+    fig_dir = out / "figures"
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    card = _json(paths.dataset / "card.json")
+    df, label_names = dataset_frame(paths.dataset)
+    gold = df[df["label_source"] == "gold"]
+    registry = load_registry(exp.actors)
+    names = {a: (registry.get(a).name if registry and registry.get(a) else a) for a in gold["actor_id"].dropna()}
+    actors = timeline_actors(exp, gold, names)
+    events = [(e.date.isoformat(), e.label) for e in exp.timeline.events]
+    tl = exp.timeline
+    data_caption = (f"Data: {card['name']} ({card['total']['rows']} gold statements, {card['total']['articles']} "
+                    f"articles, {gold['date'].min()} to {gold['date'].max()}).")
+    written: dict[str, str] = {}
+    sections: list[str] = []
+
+    # 1-2. label shares over time, gold and cross-fitted predictions
+    for task in exp.tasks:
+        labels = label_names[task]
+        frame = gold[["actor_id", "date", "article_id", task]].rename(columns={task: "label"}).assign(source="gold")
+        pred, run = crossfit_frame(paths.crossfit / task)
+        pred = pred[pred["label_source"] == "gold"][["actor_id", "date", "article_id", "pred"]]
+        frame = pd.concat([frame, pred.rename(columns={"pred": "label"}).assign(source="predicted")])
+        frame = frame.dropna(subset=["label", "date", "actor_id"])
+        shares = label_shares(frame, labels, tl.period, n_boot=tl.n_boot)
+        shares.to_csv(fig_dir / f"{task}_over_time.csv", index=False)
+        model = run.removeprefix(f"{task}-")
+        caption = (f"{data_caption} Predicted: {model}, {tl.crossfit_folds}-fold article-grouped cross-fitting "
+                   f"(each statement predicted by a model that never saw its article). Bands: 95% bootstrap over "
+                   f"articles; periods with < {tl.min_statements} statements omitted; period = {tl.period}.")
+        figures.plot_label_timeline(shares, labels, actors, events,
+                                    f"{task.capitalize()} over time per actor: share of each label", caption,
+                                    fig_dir / f"{task}_over_time", min_statements=tl.min_statements)
+        written[f"{task}_over_time"] = f"figures/{task}_over_time.png"
+
+    # 3-4. model comparison and confusion matrices
+    comparison, confusions = [], []
+    for task in exp.tasks:
+        evaluation = _json(paths.evaluation / task / "evaluation.json")
+        table, frame = results_table(evaluation, task)
+        comparison.append(frame)
+        sections.append(f"### {task.capitalize()}\n\n{table}\n\nPaired tests on the same test statements "
+                        f"(difference of seed-mean macro-F1):\n\n{paired_table(evaluation, task)}\n")
+        for prefix, title in (("tfidf", "best TF-IDF"), ("transformer", "transformer")):
+            name = _best_of(evaluation, task, paths.runs, prefix)
+            if name:
+                r = evaluation["runs"][name]
+                confusions.append((f"{task}: {name.removeprefix(task + '-')} ({title}, summed over seeds)",
+                                   r["labels"], r["confusion_sum_over_seeds"]))
+    model_caption = f"{data_caption} Held-out test articles; models trained on train, early-stopped on dev."
+    figures.plot_model_comparison(pd.concat(comparison, ignore_index=True), model_caption,
+                                  fig_dir / "model_comparison")
+    written["model_comparison"] = "figures/model_comparison.png"
+    figures.plot_confusions(confusions, model_caption, fig_dir / "confusion_matrices")
+    written["confusion_matrices"] = "figures/confusion_matrices.png"
+
+    # 5. learning curve
+    curves = [pd.DataFrame(_json(f)["results"]) for f in sorted(paths.learning_curve.glob("*/learning_curve.json"))]
+    if curves:
+        curve = pd.concat(curves, ignore_index=True)
+        curve["model"] = [m.split("-", 1)[1] for m in curve["model"]]
+        figures.plot_learning_curve(curve, f"{data_caption} Nested article-grouped subsamples of train; test split "
+                                           f"fixed.", fig_dir / "learning_curve")
+        written["learning_curve"] = "figures/learning_curve.png"
+
+    # 6. label distribution per actor
+    dist_actors = [(a, names.get(a, a)) for a in gold["actor_id"].dropna().value_counts().head(15).index]
+    for task in exp.tasks:
+        figures.plot_label_distribution(gold.rename(columns={task: "label"}), label_names[task], dist_actors,
+                                        f"{task.capitalize()} labels per actor (gold, 15 most quoted actors)",
+                                        data_caption, fig_dir / f"{task}_by_actor")
+        written[f"{task}_by_actor"] = f"figures/{task}_by_actor.png"
+
+    report = render_report(exp, paths, card, sections, written, experiment_path)
+    path = out / "REPORT.md"
+    path.write_text(report, encoding="utf-8")
+    return path
+
+
+def _counts_table(counts: dict[str, int], header: str) -> str:
+    total = sum(counts.values()) or 1
+    rows = [f"| {k} | {v} | {v / total:.1%} |" for k, v in counts.items()]
+    return "\n".join([f"| {header} | statements | share |", "|---|---|---|", *rows])
+
+
+def render_report(exp: "ExperimentConfig", paths: "Paths", card: dict, sections: list[str], written: dict[str, str],
+                  experiment_path: Path) -> str:
+    """The Markdown text of REPORT.md."""
+    rel = lambda p: Path(p).as_posix()  # noqa: E731 - paths in the report are repo-relative
+    splits = card["splits"]
+    lines = [f"# {exp.name}: report", "", exp.description.strip(), "",
+             "## How to regenerate", "", "```bash", f"stance reproduce {rel(experiment_path)}   # every stage, cached",
+             f"stance report {rel(experiment_path)}      # figures and this file from saved outputs", "```", "",
+             f"Stage outputs: `{rel(paths.work)}/` (dataset, run folders with per-seed predictions, evaluation, "
+             f"learning curves, cross-fitted predictions).", "",
+             "## Data", "",
+             f"{card['total']['rows']} gold statements from {card['total']['articles']} articles "
+             f"(split: {card['split']['strategy']}, seed {card['split']['seed']}; grouped by article, near-duplicate "
+             f"cluster and identical statement text; leakage check: {card['leakage_check']}).", "",
+             "| split | statements | articles |", "|---|---|---|",
+             *[f"| {s} | {v['rows']} | {v['articles']} |" for s, v in splits.items()], "",
+             _counts_table(card["total"]["labels"], "stance"), "",
+             _counts_table({k: v for k, v in card["total"]["sentiment"].items() if v}, "sentiment"), "",
+             f"The full dataset card is `{rel(paths.dataset)}/README.md`.", ""]
+    extraction = paths.extraction / "metrics.json"
+    if extraction.exists():
+        m = _json(extraction)
+        lines += ["## Extraction", "",
+                  f"`stance extract` against the gold statements ({m['match_rule']}): precision {m['precision']:.3f}, "
+                  f"recall {m['recall']:.3f}, F1 {m['f1']:.3f}; exact spans: precision {m['exact_precision']:.3f}, "
+                  f"recall {m['exact_recall']:.3f}; speaker (actor) accuracy on matched statements "
+                  f"{m['actor_accuracy']:.3f}. Recall by kind: "
+                  + ", ".join(f"{k} {v:.3f} (n={m['gold_by_kind'][k]})" for k, v in m["recall_by_kind"].items())
+                  + f". Mismatches: `{rel(paths.extraction)}/mismatches.jsonl`.", ""]
+    lines += ["## Results on held-out test articles", "",
+              "Macro-F1: mean ± sample standard deviation over seeds; 95% confidence interval by bootstrap over "
+              f"test articles ({exp.n_boot} resamples) of the seed-mean macro-F1. ECE: expected calibration error "
+              "(10 bins). Model selection (early stopping, the timeline's 'best' model) uses dev, never test.", ""]
+    lines += sections
+    for key, title in (("model_comparison", "Model comparison"), ("confusion_matrices", "Confusion matrices"),
+                       ("learning_curve", "Learning curve"), ("stance_over_time", "Stance over time"),
+                       ("sentiment_over_time", "Sentiment over time"), ("stance_by_actor", "Stance per actor"),
+                       ("sentiment_by_actor", "Sentiment per actor")):
+        if key in written:
+            lines += [f"## {title}", "", f"![{title}]({written[key]})", ""]
+    lines += ["## Files", "", "Every figure is also saved as SVG next to its PNG; the shares behind the timelines are "
+              "in `figures/*_over_time.csv`.", ""]
+    return "\n".join(lines)

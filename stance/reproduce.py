@@ -1,0 +1,160 @@
+"""Run a whole experiment: extract, evaluate extraction, build, train, evaluate, learning
+curve, cross-fitted predictions over the corpus, and the report.
+
+Every stage is cached (`stance.stages`): a second run with unchanged inputs, parameters
+and code skips it. All stage outputs live under the experiment's `work_dir`; the report
+goes to `report_dir`.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stance.experiment import ExperimentConfig, load_experiment
+from stance.stages import StageRunner
+
+
+class Paths:
+    """Where each stage of an experiment writes (all under work_dir)."""
+
+    def __init__(self, exp: ExperimentConfig) -> None:
+        w = exp.work_dir
+        self.work = w
+        self.statements = w / "extracted" / "statements.jsonl"
+        self.extraction = w / "extraction"
+        self.dataset = w / "dataset"
+        self.runs = w / "runs"
+        self.evaluation = w / "evaluation"
+        self.learning_curve = w / "learning_curve"
+        self.crossfit = w / "crossfit"
+        self.report = exp.report_dir
+
+    def run_dir(self, task: str, model_stem: str) -> Path:
+        return self.runs / run_name(task, model_stem)
+
+
+def run_name(task: str, model_stem: str) -> str:
+    """The run folder name of one model config on one task."""
+    return f"{task}-{model_stem}"
+
+
+def run_config(exp: ExperimentConfig, paths: Paths, task: str, model_config: Path, output_root: Path,
+               seeds: list[int] | None = None):
+    """The model config file adapted to this experiment: its dataset, task, seeds and output folder."""
+    from stance.config import read_yaml
+    from stance.errors import ConfigError
+    from stance.train import RunConfig, resolve_config
+
+    raw = read_yaml(model_config) or {}
+    raw["name"] = run_name(task, model_config.stem)
+    raw["data"] = {**(raw.get("data") or {}), "path": str(paths.dataset), "task": task}
+    raw["seeds"] = list(seeds or exp.seeds)
+    raw["output_root"] = str(output_root)
+    try:
+        return resolve_config(RunConfig.model_validate(raw))
+    except Exception as exc:  # pydantic errors carry no file name; add it
+        raise ConfigError(str(exc), path=model_config) from None
+
+
+def _extract(exp: ExperimentConfig, paths: Paths) -> None:
+    from stance.actors import load_registry
+    from stance.corpus import read_articles
+    from stance.jsonl import write_jsonl
+    from stance.quotes import extract_corpus
+
+    read = read_articles(exp.articles)
+    statements = extract_corpus(read.articles, load_registry(exp.actors), progress=True)
+    write_jsonl(paths.statements, statements)
+
+
+def _eval_extraction(exp: ExperimentConfig, paths: Paths, gold_paths: list[Path]) -> None:
+    from stance.corpus import read_articles
+    from stance.extraction_eval import evaluate_extraction
+    from stance.gold import load_gold
+    from stance.jsonl import read_jsonl, write_jsonl
+    from stance.records import Statement
+
+    articles = {a.id: a for a in read_articles(exp.articles).articles}
+    gold = load_gold(articles, gold_paths)
+    report = evaluate_extraction(read_jsonl(paths.statements, Statement), gold, articles)
+    paths.extraction.mkdir(parents=True, exist_ok=True)
+    (paths.extraction / "metrics.json").write_text(json.dumps(report.scores(), indent=2) + "\n", encoding="utf-8")
+    write_jsonl(paths.extraction / "mismatches.jsonl", report.mismatches)
+    print(report.table())
+
+
+def _best_model(paths: Paths, task: str, stems: list[str]) -> str:
+    """The model stem with the highest mean dev macro-F1 (chosen on dev, never on test)."""
+    scores = {}
+    for stem in stems:
+        summary = json.loads((paths.run_dir(task, stem) / "summary.json").read_text())
+        scores[stem] = summary["dev"]["macro_f1"]["mean"]
+    return max(scores, key=scores.get)
+
+
+def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
+    """Run every stage of `experiment` (cached); return the report folder."""
+    from stance.dataset_builder import build_dataset, load_dataset_config
+    from stance.evaluation import evaluate_runs
+    from stance.report.build import write_report
+    from stance.train import crossfit_predict, learning_curve, train_run
+
+    exp = load_experiment(experiment)
+    paths = Paths(exp)
+    runner = StageRunner(paths.work, force=force, log=log)
+    started = time.perf_counter()
+    ds_cfg = load_dataset_config(exp.dataset, overrides={"output": str(paths.dataset)})
+    gold_paths = list(ds_cfg.gold)
+    data_inputs = [exp.articles, exp.actors, *gold_paths]
+
+    runner.run("extract", data_inputs, {}, [paths.statements], lambda: _extract(exp, paths))
+    runner.run("eval-extraction", [paths.statements, *data_inputs], {}, [paths.extraction / "metrics.json"],
+               lambda: _eval_extraction(exp, paths, gold_paths))
+    config_inputs = [exp.dataset, Path("configs")] if Path("configs").is_dir() else [exp.dataset]
+    runner.run("build", [*data_inputs, *config_inputs], ds_cfg.model_dump(mode="json"),
+               [paths.dataset / "card.json"], lambda: build_dataset(ds_cfg, paths.dataset))
+
+    stems: dict[str, list[str]] = {}
+    for task, tcfg in exp.tasks.items():
+        stems[task] = [m.stem for m in tcfg.models]
+        for model_config in tcfg.models:
+            cfg = run_config(exp, paths, task, model_config, paths.runs)
+            runner.run(f"train {cfg.name}", [paths.dataset], cfg.model_dump(mode="json"),
+                       [cfg.run_dir / "summary.json"], lambda cfg=cfg: train_run(cfg, log=log))
+        run_dirs = [paths.run_dir(task, s) for s in stems[task]]
+        runner.run(f"evaluate {task}", run_dirs, {"n_boot": exp.n_boot},
+                   [paths.evaluation / task / "evaluation.json"],
+                   lambda task=task, run_dirs=run_dirs: evaluate_runs(run_dirs, paths.evaluation / task,
+                                                                      n_boot=exp.n_boot))
+
+    lc = exp.learning_curve
+    if lc is not None:
+        for task in lc.tasks:
+            for model_config in exp.tasks[task].models:
+                if lc.models and model_config.stem not in lc.models:
+                    continue
+                cfg = run_config(exp, paths, task, model_config, paths.learning_curve, seeds=lc.seeds)
+                runner.run(f"learning-curve {cfg.name}", [paths.dataset], [cfg.model_dump(mode="json"),
+                           lc.model_dump(mode="json")], [cfg.run_dir / "learning_curve.json"],
+                           lambda cfg=cfg: learning_curve(cfg, lc.fractions, lc.seeds, log=log))
+
+    tl = exp.timeline
+    for task, tcfg in exp.tasks.items():
+        stem = _best_model(paths, task, stems[task]) if tl.model == "best" else tl.model
+        if stem not in stems[task]:
+            from stance.errors import ConfigError
+            raise ConfigError(f"timeline.model {stem!r} is not a model of task {task!r} ({', '.join(stems[task])})",
+                              path=experiment, field="timeline.model")
+        model_config = next(m for m in tcfg.models if m.stem == stem)
+        cfg = run_config(exp, paths, task, model_config, paths.crossfit / task, seeds=exp.seeds[:1])
+        runner.run(f"crossfit {task}", [paths.dataset], [cfg.model_dump(mode="json"), tl.crossfit_folds],
+                   [cfg.run_dir / "crossfit" / "predictions.jsonl"],
+                   lambda cfg=cfg: crossfit_predict(cfg, k=tl.crossfit_folds, log=log))
+
+    write_report(exp, paths, experiment_path=Path(experiment))
+    log(f"reproduce: finished in {time.perf_counter() - started:.0f} s; report at {paths.report / 'REPORT.md'}")
+    return paths.report

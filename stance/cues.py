@@ -1,0 +1,121 @@
+"""The English lexicon of attribution: cue verbs and nouns, media words, speaker heads.
+
+These word lists are language knowledge, not study configuration: the same lists serve
+any conflict. `CueLexicon` bundles them so a caller can pass an extended copy to
+`stance.quotes.Extractor`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+def verb_forms(lemma: str) -> set[str]:
+    """Regular inflections of a verb lemma: base, -s, -ed, -ing (irregular forms are listed separately)."""
+    if lemma.endswith("e"):
+        return {lemma, lemma + "s", lemma + "d", lemma[:-1] + "ing"}
+    if lemma.endswith("y") and lemma[-2] not in "aeiou":
+        return {lemma, lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"}
+    if lemma.endswith(("s", "sh", "ch", "x", "z")):
+        return {lemma, lemma + "es", lemma + "ed", lemma + "ing"}
+    forms = {lemma, lemma + "s", lemma + "ed", lemma + "ing"}
+    if re.search(r"[^aeiou][aeiou][bdgmnprt]$", lemma) and len(lemma) <= 4 or lemma.endswith(("mit", "fer")):
+        forms |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}
+    return forms
+
+
+# Verbs that introduce speech whatever their subject looks like ...
+STRONG_VERBS = """say tell add state claim warn note insist stress emphasise emphasize declare announce argue
+explain write post tweet acknowledge admit deny reiterate repeat confirm assert maintain urge vow pledge
+promise threaten predict respond reply answer demand propose contend remark comment complain concede
+caution recall allege underline underscore accuse blame continue""".split()
+# ... and verbs that do only with a subject that can speak (a name, a pronoun, a role noun).
+WEAK_VERBS = "suggest signal indicate hint report agree describe call hail praise dismiss reject welcome".split()
+IRREGULAR = {"said": "say", "says": "say", "saying": "say", "say": "say", "told": "tell", "tells": "tell",
+             "telling": "tell", "tell": "tell", "wrote": "write", "written": "write", "writes": "write",
+             "writing": "write", "write": "write"}
+
+# Verbs whose object, not a clause, is what was said ("reiterated its readiness for talks",
+# "blamed Kyiv for the attack", "reported three injuries").
+NOMINAL_VERBS = frozenset("reiterate report blame accuse".split())
+# Verbs whose object is the content only when it holds a quoted fragment
+# ("described the talks as "constructive"", "stressed "the need to ..."").
+FRAGMENT_VERBS = frozenset("""describe call hail praise dismiss reject welcome stress emphasise emphasize
+underline underscore demand propose urge warn promise pledge vow threaten acknowledge admit confirm deny
+predict reiterate""".split())
+# Verbs whose object is the addressee ("told Interfax", "warned Kyiv that ...").
+ADDRESSEE_VERBS = frozenset("tell warn assure remind urge ask inform promise".split())
+# Nouns that carry a claim in a that-clause with a possessive speaker ("Trump's claim that ...").
+NOUN_CUES = frozenset("""claim claims statement warning assertion insistence remark remarks comment comments
+suggestion accusation allegation pledge promise argument contention""".split())
+# Nouns of a medium or occasion that belong to the cue ("said in a statement", "wrote on Telegram").
+MEDIA = frozenset("""statement interview address speech briefing conference post message broadcast remarks
+telegram x twitter facebook instagram youtube channel television tv radio video call letter op-ed article
+newspaper website blog podcast social media network truth""".split())
+# Heads of subjects that do not speak ("the comments indicate ...").
+NON_SPEAKERS = frozenset("""comments remarks comment remark report reports data figures figure study survey images
+video footage analysis document documents proposal plan deal statement statements move decision it there this
+that which what news offer talks meeting result results""".split())
+SPEAKER_NOUNS = frozenset("""official officials spokesman spokeswoman spokesperson minister ministry president
+government diplomat diplomats source sources analyst analysts expert experts lawmaker lawmakers governor mayor
+commander army military police delegation negotiator negotiators envoy adviser advisor aide leader leaders chief
+head secretary ambassador chancellor premier kremlin office council agency service command staff residents
+witnesses authorities authority administration party representative representatives people resident witness
+prosecutor prosecutors general officer officers pope pontiff king queen prince monarch readout presidency
+spokespeople chiefs ministers presidents""".split())
+PRONOUNS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "he": (("person",), "male"), "she": (("person",), "female"),
+    "they": (("group", "institution"), None), "it": (("institution",), None),
+}
+RELATIVE = frozenset({"who", "which", "that"})
+# Subordinators that make a cue hypothetical rather than a statement.
+HYPOTHETICAL_MARKS = frozenset({"if", "unless", "whether"})
+FEMALE_WORDS = frozenset({"spokeswoman", "ms", "mrs", "madam", "queen", "chairwoman", "congresswoman"})
+MALE_WORDS = frozenset({"spokesman", "mr", "sir", "king", "chairman", "congressman"})
+ORG_WORDS = frozenset("""ministry government office council kremlin army military agency service command staff
+delegation administration party parliament committee embassy commission company police authorities readout
+presidency""".split())
+# A comma followed by one of these ends a reported clause: what follows is the reporter's
+# narration (", a day after ...", ", while the Kremlin ...", ", in his first remarks ...").
+NARRATIVE_TAILS = re.compile(
+    r",\s+(?:(?:a|one|two|three|several)\s+(?:day|days|week|weeks|hour|hours|month|months)\s+after\b"
+    r"|(?:days|hours|weeks|shortly|soon|just|minutes)\s+after\b|after\b|before\b|as\b|while\b|whereas\b|although\b"
+    r"|though\b|even\s+as\b|amid\b|where\b|declining\b|adding\b|saying\b|according\s+to\b|speaking\b"
+    r"|in\s+(?:his|her|their|a|an|the)\s+(?:\w+\s+){0,3}(?:remarks|comments|interview|address|speech|statement"
+    r"|message|post|briefing|conference|appearance)\b"
+    r"|an?\s+(?:demand|move|claim|step|reference|sign|position|stance|signal|remark|comment|statement|proposal"
+    r"|idea|plan|condition|warning|threat|charge|accusation)\b)",
+    re.IGNORECASE)
+# A dateline opening an article: "KYIV, May 16 (Reuters) - ", "SAMARKAND, Uzbekistan, Sept. 16 — ", "Moscow: ".
+DATELINE = re.compile(
+    r"[A-Z][\w.'\u2019-]*(?:[ /][A-Z][\w.'\u2019-]*){0,3}(?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2}){0,2}"
+    r"(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?(?:\s*\([^)]{1,40}\))?"
+    r"\s*(?::|--?|\u2014|\u2013)\s+(?=[A-Z\"\u201c])")
+
+
+@dataclass(frozen=True)
+class CueLexicon:
+    """The cue words the extractor recognises (defaults: the module's lists)."""
+
+    strong: frozenset[str] = frozenset(STRONG_VERBS)
+    weak: frozenset[str] = frozenset(WEAK_VERBS)
+    nominal: frozenset[str] = NOMINAL_VERBS
+    fragment: frozenset[str] = FRAGMENT_VERBS
+    addressee: frozenset[str] = ADDRESSEE_VERBS
+    nouns: frozenset[str] = NOUN_CUES
+    irregular: dict[str, str] = field(default_factory=lambda: dict(IRREGULAR))
+
+    def forms(self) -> dict[str, str]:
+        """Word form -> lemma for every cue verb."""
+        out: dict[str, str] = {}
+        for lemma in sorted(self.strong | self.weak):
+            for form in verb_forms(lemma):
+                out.setdefault(form, lemma)
+        out.update(self.irregular)
+        return out
+
+    def pattern(self) -> re.Pattern:
+        """A regex that finds any cue form, cue noun, "made clear" or "according to" in text."""
+        words = set(self.forms()) | set(self.nouns) | {"clear"}
+        return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+                          + r"|according to)\b", re.IGNORECASE)

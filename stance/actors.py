@@ -54,7 +54,7 @@ PREPOSITIONS = frozenset({"of", "for", "to", "from", "with", "by", "at", "in", "
 # Heads of phrases that speak for a state or person named inside them ("Ukraine's southern
 # military command", "the office of President Zelensky", "the Kremlin readout").
 ORG_HEADS = frozenset("""ministry government office command army military administration presidency
-embassy delegation mission council readout spokesman spokeswoman spokesperson""".split())
+embassy delegation mission council readout statement spokesman spokeswoman spokesperson""".split())
 
 
 class Role(StrictModel):
@@ -113,12 +113,17 @@ def normalize(text: str) -> str:
     return " ".join(w.strip("-") for w in text.split() if w.strip("-"))
 
 
-def _words(phrase: str) -> list[str]:
-    """Normalised words of a phrase without leading determiners."""
-    words = normalize(phrase).split()
+def _cased_words(phrase: str) -> tuple[list[str], list[bool]]:
+    """Normalised words of a phrase without leading determiners, and whether each was capitalised."""
+    words: list[str] = []
+    caps: list[bool] = []
+    for m in re.finditer(r"[\w'\u2019.-]+", phrase):
+        for w in normalize(m.group()).split():
+            words.append(w)
+            caps.append(m.group()[:1].isupper())
     while words and words[0] in DETERMINERS:
-        words = words[1:]
-    return words
+        words, caps = words[1:], caps[1:]
+    return words, caps
 
 
 class ActorRegistry:
@@ -191,41 +196,61 @@ class ActorRegistry:
     def resolve(self, speaker_text: str, date: dt.date | None = None) -> str | None:
         """The actor id meant by `speaker_text` on `date`, or None (see the module doc for the rules).
 
-        The phrase is first cut at commas, parentheses and dashes, so an appositive
-        ("Dmitry Peskov, the Kremlin spokesman") is tried as its own phrase.
+        The phrase is first cut at commas, parentheses and dashes; the first part (the
+        head) is tried with every step before an appositive part ("Vladimir Medinsky, the
+        Kremlin aide" is Medinsky, not the holder of "Kremlin aide").
         """
-        segments = [_words(seg) for seg in re.split(r"[,;()\[\]\u2014\u2013]|\s-\s", speaker_text)]
-        segments = [w for w in segments if w]
-        for words in segments:  # 1. the whole phrase is an alias or a role
-            key = tuple(words)
-            if key in self._aliases:
-                return self._aliases[key]
-            holder = self._role_holder(key, date)
-            if holder:
-                return holder
-        for words in segments:  # 2. a person's alias ends the phrase, longest first
-            for n in range(min(self._max_alias, len(words)), 0, -1):
-                actor_id = self._aliases.get(tuple(words[-n:]))
-                if actor_id and self.actors[actor_id].kind == "person" and not PREPOSITIONS & set(words[:-n]):
-                    return actor_id
-        for words in segments:  # 3. a role ends the phrase, without a blocking modifier
-            for i in range(1, len(words)):
-                key = tuple(words[i:])
-                if key in self._roles and words[i - 1] not in ROLE_BLOCKERS and not PREPOSITIONS & set(words[:i]):
-                    holder = self._role_holder(key, date)
-                    if holder:
-                        return holder
-        for words in segments:  # 4. an organisation of a known state or person
-            head = words[:next((i for i, w in enumerate(words) if w in PREPOSITIONS), len(words))]
-            if head and head[-1] in ORG_HEADS:
-                for n in range(min(self._max_alias, len(words)), 0, -1):
-                    for i in range(len(words) - n + 1):
-                        actor = self.actors.get(self._aliases.get(tuple(words[i:i + n]), ""))
-                        if actor is not None and actor.kind == "institution":
-                            return actor.id
-                        if actor is not None and actor.institution:
-                            return actor.institution
+        segments = [_cased_words(seg) for seg in re.split(r"[,;()\[\]\u2014\u2013]|\s-\s", speaker_text)]
+        for words, caps in (seg for seg in segments if seg[0]):
+            found = self._resolve_words(words, caps, date)
+            if found:
+                return found
         return None
+
+    def _resolve_words(self, words: list[str], caps: list[bool], date: dt.date | None) -> str | None:
+        key = tuple(words)
+        if key in self._aliases:  # 1. the whole phrase is an alias or a role
+            return self._aliases[key]
+        holder = self._role_holder(key, date)
+        if holder:
+            return holder
+        for n in range(min(self._max_alias, len(words)), 0, -1):  # 2. a person's alias ends the phrase
+            actor_id = self._aliases.get(tuple(words[-n:]))
+            if actor_id and self.actors[actor_id].kind == "person" and not self._governed(words[:-n], caps[:-n]):
+                return actor_id
+        for i in range(1, len(words)):  # 3. a role ends the phrase, without a blocking modifier
+            key = tuple(words[i:])
+            if key in self._roles and words[i - 1] not in ROLE_BLOCKERS and not self._governed(words[:i], caps[:i]):
+                holder = self._role_holder(key, date)
+                if holder:
+                    return holder
+        cut = next((i for i, w in enumerate(words) if w in PREPOSITIONS), len(words))
+        if cut and words[cut - 1] in ORG_HEADS:  # 4. an organisation of a known state or person
+            for n in range(min(self._max_alias, len(words)), 0, -1):
+                for i in range(len(words) - n + 1):
+                    actor = self.actors.get(self._aliases.get(tuple(words[i:i + n]), ""))
+                    if actor is not None and actor.kind == "institution":
+                        return actor.id
+                    if actor is not None and actor.institution:
+                        return actor.institution
+        return None
+
+    def _governed(self, before: list[str], caps: list[bool]) -> bool:
+        """Whether a name after the words `before` sits in a prepositional phrase of a common noun
+        ("a spokesman for ...", "the office of ..."), rather than after a title ("Secretary of
+        State ...", "head of the Ukrainian delegation ...")."""
+        words = list(before)
+        while words and words[0] in DETERMINERS:
+            words = words[1:]
+            caps = caps[1:]
+        if not words or tuple(words) in self._roles:
+            return False
+        return any(w in PREPOSITIONS and i > 0 and not caps[i - 1] for i, w in enumerate(words))
+
+    def title_heads(self, actor_id: str, date: dt.date | None = None) -> set[str]:
+        """Last words of the role titles `actor_id` holds on `date` ("president" for "US president")."""
+        return {key[-1] for key, holders in self._roles.items()
+                for role, a in holders if a == actor_id and (date is None or role.holds_on(date))}
 
     def find(self, text: str) -> list[tuple[int, str]]:
         """(character offset, actor id) of every alias occurring in `text` as whole words, longest

@@ -200,7 +200,7 @@ def _np_tokens(head) -> list:
     """The noun phrase of `head` as written: no relative clauses, no trailing punctuation."""
     drop: set[int] = set()
     for child in head.children:
-        if child.dep_ in ("relcl", "acl", "advcl", "cc", "conj", "case") or (
+        if child.dep_ in ("relcl", "acl", "advcl", "cc", "conj", "case", "advmod", "npadvmod") or (
                 child.dep_ == "prep" and child.lower_ not in ("of", "for", "to")):
             drop.update(t.i for t in child.subtree)
         if child.dep_ == "appos":  # keep the appositive but not its relative clauses
@@ -325,20 +325,28 @@ class Extractor:
         return self._forms.get(tok.lower_)
 
     def subject(self, verb, depth: int = 0) -> tuple[object | None, bool]:
-        """(subject token, explicit) of a cue verb; a verb without its own subject takes its head's."""
+        """(subject token, explicit) of a cue verb.
+
+        A cue without a subject of its own ("..., telling Interfax that ...", "was quoted as
+        saying") takes the nearest subject up its chain of heads that can speak.
+        """
         for child in verb.children:
             if child.dep_ in ("nsubj", "nsubjpass"):
                 if child.lower_ in RELATIVE and verb.dep_ == "relcl":
-                    return verb.head, True
+                    return verb.head, depth == 0
                 if child.dep_ == "nsubjpass" and depth == 0:
                     return None, False  # "it was said", "he was told"
-                return child, depth == 0
+                if depth == 0 or _is_plausible(_np_tokens(child), False, self.registry):
+                    return child, depth == 0
+                break
             if child.dep_ == "agent" and depth == 0:  # "was quoted by"
                 return None, False
-        if verb.dep_ == "acl" and verb.head.i != verb.i:
-            return verb.head, False
-        if depth < 3 and verb.dep_ in ("xcomp", "advcl", "conj", "pcomp") and verb.head.i != verb.i:
+        if verb.dep_ == "acl" and verb.head.i != verb.i and verb.head.tag_.startswith("NNP"):
+            return verb.head, False  # "Peskov, speaking to reporters, ..."
+        if depth < 4 and verb.head.i != verb.i and verb.dep_ not in ("ROOT", "parataxis"):
             head = verb.head
+            if verb.dep_ == "ccomp" and depth == 0:
+                return None, False
             # "said A and noted B", parsed with "noted" hanging inside clause A: the outer cue's subject
             if verb.dep_ == "conj" and self.cue_lemma(head) is None and head.dep_ == "ccomp" \
                     and self.cue_lemma(head.head):
@@ -378,7 +386,8 @@ class _ArticleReader:
         self.out: list[Statement] = []
         self.covered: list[tuple[int, int]] = []
         self.frames_by_unit: dict[int, list[_Frame]] = {}
-        self.subject_by_unit: dict[int, tuple[int, str, str | None, str, str | None]] = {}
+        self.subject_by_unit: dict[int, tuple | None] = {}
+        self.doc_by_unit = {pu.index: (doc, _Mapper(pu.pieces)) for pu, doc in zip(prep.parsed, docs)}
         self._mentions: dict[int, list] = {}
 
     # -------------------------------------------------------------- driver
@@ -387,10 +396,10 @@ class _ArticleReader:
         for pu, doc in zip(prep.parsed, self.docs):
             mapper = _Mapper(pu.pieces)
             frames = self._frames(doc, mapper, pu)
+            self.frames_by_unit[pu.index] = frames
             for f in frames:
                 self._attribute(f, pu.index)
             self.frames_by_unit[pu.index] = frames
-            self._note_subject(doc, mapper, pu.index)
             full_quotes = [i for i in pu.quotes if prep.full[i]]
             for i in full_quotes:
                 q = prep.quotes[i]
@@ -611,32 +620,59 @@ class _ArticleReader:
 
     # -------------------------------------------------------------- speakers
     def _attribute(self, f: _Frame, unit_index: int) -> None:
-        """Set a frame's actor (and kind, gender) from the registry or, for a pronoun, an antecedent."""
-        low = f.speaker.lower()
+        """Set a frame's actor (and kind, gender): registry, or an antecedent for a pronoun or
+        a bare title ("the president", "the ministry")."""
+        f.actor, f.kind, f.gender = self._resolve(f.speaker, unit_index, f.pos)
+
+    def _resolve(self, speaker: str, unit_index: int, pos: int) -> tuple[str | None, str, str | None]:
         reg = self.ex.registry
+        low = speaker.lower()
         if low in PRONOUNS:
             kinds, gender = PRONOUNS[low]
-            f.actor = self._antecedent(kinds, gender, unit_index, f.pos)
-            if f.actor and reg:
-                f.kind, f.gender = _speaker_kind(f.speaker, f.actor, reg)
-            else:
-                f.kind, f.gender = kinds[0], gender
-            return
-        f.actor = reg.resolve(f.speaker, self.prep.article.date) if reg else None
-        f.kind, f.gender = _speaker_kind(f.speaker, f.actor, reg)
 
-    def _note_subject(self, doc, mapper: _Mapper, unit_index: int) -> None:
-        """Remember the main subject of a parsed unit, a likely antecedent of a later pronoun."""
+            def fits(actor, text, kind, g):
+                return kind in kinds and (gender is None or g in (None, gender))
+
+            actor = self._antecedent(fits, unit_index, pos)
+            if actor and reg:
+                return (actor, *_speaker_kind(speaker, actor, reg))
+            return actor, kinds[0], gender
+        actor = reg.resolve(speaker, self.prep.article.date) if reg else None
+        m = _BARE_TITLE.fullmatch(speaker)
+        if actor is None and reg is not None and m:
+            head = m.group(1).lower()
+            date = self.prep.article.date
+
+            def fits(actor, text, kind, g):
+                return actor is not None and (head in reg.title_heads(actor, date)
+                                              or text.lower().split()[-1:] == [head])
+
+            actor = self._antecedent(fits, unit_index, pos)
+        return (actor, *_speaker_kind(speaker, actor, reg))
+
+    def _unit_subject(self, k: int):
+        """(offset, speaker, actor, kind, gender) of the main subject of unit k, parsing it if needed."""
+        if k in self.subject_by_unit:
+            return self.subject_by_unit[k]
+        self.subject_by_unit[k] = None
+        if k in self.doc_by_unit:
+            doc, mapper = self.doc_by_unit[k]
+        else:
+            u = self.prep.units[k]
+            idx = [i for i, q in enumerate(self.prep.quotes) if u.start <= q.open_at < u.end]
+            skel, pieces = _skeleton(self.text, u, self.prep.quotes, self.prep.full, idx, dateline=k < 3)
+            doc, mapper = self.ex.nlp(skel), _Mapper(pieces)
         root = next((t for t in doc if t.dep_ == "ROOT"), None)
         subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None) if root is not None else None
-        if subj is None or mapper.quote_of(subj) is not None or subj.lower_ in PRONOUNS:
-            return
+        if subj is None or mapper.quote_of(subj) is not None:
+            return None
         sp = self._speaker(subj, mapper)
         if sp is None or not _is_plausible(sp[1], False, self.ex.registry):
-            return
-        reg = self.ex.registry
-        actor = reg.resolve(sp[0], self.prep.article.date) if reg else None
-        self.subject_by_unit[unit_index] = (mapper.start(subj), sp[0], actor, *_speaker_kind(sp[0], actor, reg))
+            return None
+        start = mapper.start(subj)
+        actor, kind, gender = self._resolve(sp[0], k, start)
+        self.subject_by_unit[k] = (start, sp[0], actor, kind, gender)
+        return self.subject_by_unit[k]
 
     def _unit_mentions(self, k: int) -> list[tuple[int, str, str]]:
         """(offset, actor id, kind) of registry names in unit k, outside quotations."""
@@ -647,37 +683,40 @@ class _ArticleReader:
             if reg is not None:
                 chars = list(self.text[u.start:u.end])
                 for q in self.prep.quotes:
-                    a, b = max(q.start, u.start), min(q.end, u.end)
-                    for j in range(a, b):
+                    for j in range(max(q.start, u.start), min(q.end, u.end)):
                         chars[j - u.start] = " "
-                masked = "".join(chars)
-                for offset, actor_id in reg.find(masked):
+                for offset, actor_id in reg.find("".join(chars)):
                     found.append((u.start + offset, actor_id, reg.actors[actor_id].kind))
             self._mentions[k] = found
         return self._mentions[k]
 
-    def _antecedent(self, kinds: tuple[str, ...], gender: str | None, unit_index: int, pos: int) -> str | None:
-        """The actor of the nearest compatible earlier speaker, subject or registry name."""
+    def _antecedent(self, fits, unit_index: int, pos: int) -> str | None:
+        """The actor of the nearest earlier speaker, sentence subject or registry name that `fits`.
+
+        Searches back sentence by sentence: in the sentence of `pos` only speakers and the
+        subject before it; in earlier ones, speakers (last first), then the main subject,
+        then the first registry name outside quotations.
+        """
         reg = self.ex.registry
-
-        def fits(kind: str, g: str | None) -> bool:
-            return kind in kinds and (gender is None or g in (None, gender))
-
         for k in range(unit_index, max(-1, unit_index - 12), -1):
-            frames = [f for f in self.frames_by_unit.get(k, []) if f.pos < pos or k < unit_index]
-            for f in reversed(frames):
-                if fits(f.kind, f.gender) and (f.actor or f.speaker.lower() not in PRONOUNS):
+            current = k == unit_index
+            for f in reversed(self.frames_by_unit.get(k, [])):
+                if (f.pos < pos or not current) and fits(f.actor, f.speaker, f.kind, f.gender) and (
+                        f.actor or f.speaker.lower() not in PRONOUNS):
                     return f.actor
-            subj = self.subject_by_unit.get(k)
-            if subj and (subj[0] < pos or k < unit_index) and fits(subj[3], subj[4]):
+            subj = self._unit_subject(k)
+            if subj and (subj[0] < pos or not current) and fits(subj[2], subj[1], subj[3], subj[4]):
                 return subj[2]
+            if current or reg is None:
+                continue
             for offset, actor_id, kind in self._unit_mentions(k):
-                if offset >= pos and k == unit_index:
-                    continue
-                a = reg.actors[actor_id] if reg else None
-                if a is not None and fits(kind, a.gender):
+                a = reg.actors[actor_id]
+                if fits(actor_id, a.name, kind, a.gender):
                     return actor_id
         return None
+
+
+_BARE_TITLE = re.compile(r"[Tt]he\s+(?:[a-z][\w-]*\s+){0,2}([a-z][\w-]*)")
 
 
 def _governing_frame(doc, mapper: _Mapper, quote_index: int, frames: list[_Frame]) -> _Frame | None:

@@ -343,9 +343,16 @@ class GenerativeLabelModel:
 
         if L.shape[1] < 3:
             raise ValueError("the generative label model needs at least 3 labeling functions")
+        import torch
+
         self.model = LabelModel(cardinality=len(self.cfg.labels), verbose=False, device="cpu")
         lm = self.cfg.label_model
-        self.model.fit(L, n_epochs=lm.epochs, lr=lm.lr, l2=lm.l2, seed=lm.seed, progress_bar=False)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # the matrices are tiny: one thread is fastest, and fair to other jobs
+        try:
+            self.model.fit(L, n_epochs=lm.epochs, lr=lm.lr, l2=lm.l2, seed=lm.seed, progress_bar=False)
+        finally:
+            torch.set_num_threads(threads)
         return self
 
     def predict(self, L: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

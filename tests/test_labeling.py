@@ -105,8 +105,9 @@ def test_lf_analysis_matches_snorkel_and_measures_accuracy(cfg):
 
 
 def test_generative_label_model_recovers_labels_and_abstains(cfg):
+    cfg = cfg.model_copy(update={"label_model": cfg.label_model.model_copy(update={"epochs": 200})})
     rng = np.random.default_rng(1)
-    n, m = 400, len(cfg.functions)
+    n, m = 300, len(cfg.functions)
     truth = rng.integers(0, 5, size=n)
     L = np.full((n, m), ABSTAIN)
     for j in range(m):

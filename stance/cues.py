@@ -78,10 +78,10 @@ presidency""".split())
 # A comma followed by one of these ends a reported clause: what follows is the reporter's
 # narration (", a day after ...", ", while the Kremlin ...", ", in his first remarks ...").
 NARRATIVE_TAILS = re.compile(
-    r",\s+(?:(?:a|one|two|three|several)\s+(?:day|days|week|weeks|hour|hours|month|months)\s+after\b"
+    r",\s+(?:and\s+|but\s+)?(?:(?:a|one|two|three|several)\s+(?:day|days|week|weeks|hour|hours|month|months)\s+after\b"
     r"|(?:days|hours|weeks|shortly|soon|just|minutes)\s+after\b|after\b|before\b|as\b|while\b|whereas\b|although\b"
     r"|though\b|even\s+as\b|amid\b|where\b|declining\b|adding\b|saying\b|according\s+to\b|speaking\b"
-    r"|in\s+(?:his|her|their|a|an|the)\s+(?:\w+\s+){0,3}(?:remarks|comments|interview|address|speech|statement"
+    r"|in\s+(?:(?:his|her|their|a|an|the)\s+)?(?:\w+\s+){0,3}(?:remarks|comments|interview|address|speech|statement"
     r"|message|post|briefing|conference|appearance)\b"
     r"|an?\s+(?:demand|move|claim|step|reference|sign|position|stance|signal|remark|comment|statement|proposal"
     r"|idea|plan|condition|warning|threat|charge|accusation)\b)",

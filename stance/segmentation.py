@@ -148,7 +148,8 @@ def units(text: str, paras: list[tuple[int, int]] | None = None,
                 continue
             if in_quote(m.start()) and not any(b == end - 1 for _, b in inside):
                 continue
-            if text[m.start()] == "." and _abbreviation_before(text, m.start()):
+            nxt = text[end:end + 3].lstrip()[:1]
+            if text[m.start()] == "." and _abbreviation_before(text, m.start()) and nxt not in OPENERS + STRAIGHT:
                 continue
             if start < end:
                 out.append(Unit(start, end, start_para))

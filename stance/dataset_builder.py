@@ -491,7 +491,9 @@ def build_dataset(config: "DatasetConfig | str | Path", output: str | Path | Non
     from datasets import Dataset, DatasetDict
 
     cfg = config if isinstance(config, DatasetConfig) else load_dataset_config(config)
-    out_dir = Path(output) if output is not None else cfg.output
+    if output is not None:
+        cfg = cfg.model_copy(update={"output": Path(output)})  # the card records where it was written
+    out_dir = cfg.output
     built = collect(cfg)
     rows = built.rows
     assignment = assign_splits([SplitRow(group=r.group_id, gold=r.label_source == "gold", date=r.date,
@@ -560,9 +562,20 @@ def dataset_card(cfg: DatasetConfig, built: Build, by_split: dict[str, list[Row]
                      "by_reason": dict(sorted(excluded_reasons.items(), key=lambda kv: (-kv[1], kv[0])))},
         "leakage": {pair: {kind: len(v) for kind, v in kinds.items()} for pair, kinds in report.items()},
         "leakage_check": "passed",
+        "largest_group": _largest_group([r for s in SPLITS for r in by_split[s]]),
         "rows_sha256": {s: rows_sha256(records[s]) for s in SPLITS},
         "notes": notes,
     }
+
+
+def _largest_group(rows: list[Row]) -> dict:
+    """Size of the biggest split unit: a warning sign when repeated short texts chain many articles together."""
+    sizes = Counter(r.group_id for r in rows)
+    if not sizes:
+        return {"group_id": None, "statements": 0, "articles": 0}
+    gid, n = min(sizes.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {"group_id": gid, "statements": n, "articles": len({r.article_id for r in rows if r.group_id == gid
+                                                                and r.article_id})}
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -591,6 +604,11 @@ def render_card(card: dict) -> str:
             f"{card['split']['fractions']}. Stance scheme **{card['schemes']['stance']['name']}** "
             f"({', '.join(card['schemes']['stance']['output_labels'])}); sentiment scheme "
             f"**{card['schemes']['sentiment']['name']}**.", ""]
+    scheme = card["schemes"]["stance"]
+    if scheme["merge"] or scheme["drop"]:
+        out += ["Scheme changes to the annotated labels: "
+                + "; ".join([*(f"`{a}` counted as `{b}`" for a, b in scheme["merge"].items()),
+                             *(f"`{d}` left out" for d in scheme["drop"])]) + ".", ""]
     out += ["## Sizes", "", _table(["split", "statements", "gold", "weak", "articles", "groups"],
                                    [[s, sp[s]["rows"], sp[s]["label_source"]["gold"], sp[s]["label_source"]["weak"],
                                      sp[s]["articles"], sp[s]["groups"]] for s in SPLITS]
@@ -615,7 +633,8 @@ def render_card(card: dict) -> str:
     out += ["## Leakage check", "", "Shared between splits (the builder fails unless every count is 0):", "",
             _table(["splits", "articles", "clusters", "texts"],
                    [[p, v["articles"], v["clusters"], v["texts"]] for p, v in card["leakage"].items()]), "",
-            f"Result: **{card['leakage_check']}**.", ""]
+            f"Result: **{card['leakage_check']}**. Largest group: {card['largest_group']['statements']} "
+            f"statement(s) from {card['largest_group']['articles']} article(s).", ""]
     notes = card["notes"]
     if "external_summary" in notes:
         out += ["## Loading", "", notes["external_summary"] + ".", ""]

@@ -293,6 +293,14 @@ def test_cli_build_and_weak_label(corpus, tmp_path, capsys):
     assert {"function", "label", "coverage", "overlaps", "conflicts", "emp_accuracy"} <= set(table.columns)
     labels = [json.loads(x) for x in (tmp_path / "wl" / "weak_labels.jsonl").read_text().splitlines()]
     assert len(labels) == 23 + 4  # gold statements + extracted
+    assert sum(r["gold"] is not None for r in labels) == 22
+
+    # the train split of a built dataset, so that dev and test stay unseen while revising functions
+    assert main(["weak-label", "configs/labeling/negotiation.yaml", "--dataset", str(tmp_path / "cli"),
+                 "-o", str(tmp_path / "wl_train")]) == 0
+    summary = json.loads((tmp_path / "wl_train" / "summary.json").read_text())
+    assert summary["statements"] == len(load_built(tmp_path / "cli")["train"])
+    assert summary["gold_statements"] == summary["statements"]
 
 
 def test_cli_bad_config_exits_2_with_the_field(tmp_path, capsys):
@@ -301,3 +309,27 @@ def test_cli_bad_config_exits_2_with_the_field(tmp_path, capsys):
     assert main(["build", str(path)]) == 2
     err = capsys.readouterr().err
     assert "split.strategy" in err and str(path) in err
+
+
+def test_external_csv_with_groups_and_a_random_split(tmp_path):
+    rows = ["id,body,position,thread,created"]
+    for t in range(12):
+        for k in range(3):
+            rows.append(f"{t}-{k},post {k} in thread {t} about the ceasefire,{'pro' if k else 'con'},t{t},"
+                        f"2024-0{1 + t % 9}-1{k}")
+    (tmp_path / "posts.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    scheme = {"name": "procon", "labels": ["pro", "con"]}
+    cfg = DatasetConfig(name="posts", output=tmp_path / "o", target="ceasefire",
+                        schemes={"stance": scheme},
+                        external={"format": "csv", "files": [tmp_path / "posts.csv"],
+                                  "columns": {"text": "body", "label": "position", "group": "thread",
+                                              "date": "created", "id": "id"}},
+                        split={"strategy": "random", "seed": 3})
+    dd = build_dataset(cfg)
+    rows_out = _all_rows(dd)
+    assert len(rows_out) == 36 and {r["target"] for r in rows_out} == {"ceasefire"}
+    split_of = {}
+    for r in rows_out:
+        assert split_of.setdefault(r["article_id"], r["split"]) == r["split"]  # a thread stays together
+    assert dd["train"].features["label"].names == ["pro", "con"]
+    assert rows_out[0]["date"].startswith("2024-")

@@ -103,6 +103,27 @@ def load_run_config(path: str | Path, overrides: dict[str, Any] | None = None) -
     return cfg
 
 
+def run_config_for(path: str | Path, *, task: str | None = None, dataset: str | Path | None = None,
+                   seeds: list[int] | None = None, output_root: str | Path | None = None,
+                   name: str | None = None) -> RunConfig:
+    """A model config file with the study's task, dataset, seeds and output folder put in
+    (how an experiment reuses one model config for several tasks)."""
+    cfg = load_run_config(path)
+    data = cfg.data.model_dump()
+    if task is not None:
+        data["task"] = task
+    if dataset is not None:
+        data["path"] = Path(dataset)
+    update: dict[str, Any] = {"data": DataSection.model_validate(data)}
+    if seeds is not None:
+        update["seeds"] = list(seeds)
+    if output_root is not None:
+        update["output_root"] = Path(output_root)
+    if name is not None:
+        update["name"] = name
+    return RunConfig.model_validate({**cfg.model_dump(), **update})
+
+
 def resolve_config(cfg: RunConfig) -> RunConfig:
     """A copy of `cfg` with every model hyperparameter filled in (defaults included)."""
     out = cfg.model_copy(deep=True)

@@ -41,7 +41,8 @@ PLACES = ["Istanbul", "Riyadh", "Geneva", "Doha", "Minsk"]
 
 def tiny_rows(n_articles: int = 24, per_article: int = 4) -> list[dict]:
     """Deterministic statement rows: n_articles articles, per_article statements each."""
-    combos = itertools.cycle(itertools.product(range(len(TEMPLATES)), range(len(SPEAKERS))))
+    # templates vary fastest, so every few articles cover every label
+    combos = ((t, s) for s, t in itertools.cycle(itertools.product(range(len(SPEAKERS)), range(len(TEMPLATES)))))
     rows = []
     for a in range(n_articles):
         article_id = f"art-{a:03d}"

@@ -26,10 +26,13 @@ TRUSTED_TYPES: list[str] = [
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.preprocessing._label.LabelEncoder",
-    "numpy.dtype",
-    "numpy.ndarray",
+    "sklearn.utils._bunch.Bunch",
     "builtins.slice",
 ]
+# Plain data: containers, scalars, numpy arrays, scalars and dtypes.
+DATA_TYPES = {f"builtins.{t}" for t in ("dict", "list", "tuple", "str", "int", "float", "bool", "NoneType", "set",
+                                       "complex", "bytes", "frozenset")}
+DATA_LOADERS = {"NdArrayNode", "DTypeNode", "NumpyDtypeNode", "JsonNode"}
 
 
 def write_manifest(directory: str | Path, model_type: str, classes: list[str], **extra: Any) -> Path:
@@ -64,15 +67,48 @@ def save_skops(obj: Any, path: str | Path) -> None:
     sio.dump(obj, path)
 
 
+def saved_types(path: str | Path) -> set[str]:
+    """Every type named in a skops file, as "module.Class", read from its schema (nothing is loaded).
+
+    Plain data (builtin containers and scalars, numpy arrays, scalars and dtypes) is left out.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            schema = json.loads(z.read("schema.json"))
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a skops model file: {exc}", path=path) from None
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "__class__" in node and "__module__" in node:
+                name = f"{node['__module__']}.{node['__class__']}"
+                is_numpy_data = node.get("__loader__") in DATA_LOADERS and str(node["__module__"]).startswith("numpy")
+                if name not in DATA_TYPES and not is_numpy_data:
+                    found.add(name)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return found
+
+
 def load_skops(path: str | Path) -> Any:
-    """Load a skops file, refusing it if it holds a type not in TRUSTED_TYPES."""
+    """Load a skops file, refusing it if it names any type outside TRUSTED_TYPES."""
     import skops.io as sio
 
     path = Path(path)
     if not path.exists():
         raise InputError("model file not found", path=path)
-    untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+    types = saved_types(path)
+    untrusted = sorted(types - set(TRUSTED_TYPES))
     if untrusted:
-        raise InputError(f"refusing to load: the file holds types that are not trusted: {sorted(untrusted)}. "
+        raise InputError(f"refusing to load: the file holds types that are not trusted: {untrusted}. "
                          f"Only models saved by this project can be loaded", path=path)
-    return sio.load(path, trusted=TRUSTED_TYPES)
+    # every class in the file is on our list; what skops still calls untrusted is numpy or builtin data
+    return sio.load(path, trusted=sorted(set(sio.get_untrusted_types(file=path))))

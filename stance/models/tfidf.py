@@ -21,6 +21,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
 from stance.config import StrictModel
 from stance.models.base import StanceModel, check_labels, render_inputs
@@ -65,12 +66,15 @@ class _TfidfModel(StanceModel):
         """Fit features and classifier on X (eval_set is not used)."""
         labels = check_labels(y)
         self.pipeline_ = Pipeline([("features", _features(self.p)), ("clf", self._classifier(labels))])
-        self.pipeline_.fit(render_inputs(X, self.p.template), labels)
+        # one BLAS thread: the problems are small, and threaded BLAS on a busy machine is 10x slower
+        with threadpool_limits(1, user_api="blas"):
+            self.pipeline_.fit(render_inputs(X, self.p.template), labels)
         self.classes_ = np.asarray([str(c) for c in self.pipeline_.classes_], dtype=object)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        return self.pipeline_.predict_proba(render_inputs(X, self.p.template))
+        with threadpool_limits(1, user_api="blas"):
+            return self.pipeline_.predict_proba(render_inputs(X, self.p.template))
 
     def save(self, directory: str | Path) -> None:
         directory = Path(directory)

@@ -1,0 +1,22 @@
+"""`stance predict --model RUN_DIR ARTICLES -o OUT`: extract and classify statements of new articles."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", help="articles (file or folder, any format `stance extract` reads) or statement JSONL")
+    p.add_argument("--model", action="append", required=True,
+                   help="run folder or saved model folder; repeat for several tasks (stance and sentiment)")
+    p.add_argument("-o", "--out", required=True, help="output statement JSONL with labels and probabilities")
+    p.add_argument("--seed", type=int, help="seed of the run to use (default: best dev macro-F1)")
+    p.add_argument("--actors", help="actor registry YAML to resolve speakers (e.g. configs/actors/russia_ukraine.yaml)")
+    p.add_argument("--workers", type=int, default=1, help="extraction processes")
+
+
+def run(args: argparse.Namespace) -> int:
+    from stance.predict import predict_file
+
+    n = predict_file(args.model, args.input, args.out, seed=args.seed, actors=args.actors, workers=args.workers)
+    print(f"wrote {n} statements to {args.out}")
+    return 0

@@ -1,0 +1,141 @@
+"""Every model: fit / predict / predict_proba / save / load, and safe loading."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model_data import tiny_rows
+from stance.errors import ConfigError, InputError
+from stance.models import load_model, make_model
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return pd.DataFrame(tiny_rows(12, 4))
+
+
+STANCE = ["conditional", "evasive", "none", "open", "rejecting"]
+SENTIMENT = ["negative", "neutral", "positive"]
+
+
+def stance_y(df):
+    return [STANCE[i] for i in df["label"]]
+
+
+def sentiment_y(df):
+    return [SENTIMENT[i] for i in df["sentiment"]]
+
+
+def round_trip(model, X, tmp_path):
+    probs = model.predict_proba(X)
+    model.save(tmp_path / "m")
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert manifest["type"] == model.type_name and manifest["classes"] == list(model.classes_)
+    loaded = load_model(tmp_path / "m")
+    assert type(loaded) is type(model)
+    np.testing.assert_allclose(loaded.predict_proba(X), probs, atol=1e-6)
+    assert list(loaded.predict(X)) == list(model.predict(X))
+    return probs
+
+
+@pytest.mark.parametrize("model_type", ["tfidf_logreg", "tfidf_svm"])
+def test_tfidf_models_learn_and_round_trip(model_type, frame, tmp_path):
+    train, test = frame.iloc[:36], frame.iloc[36:]
+    model = make_model(model_type, {"seed": 3}).fit(train, stance_y(train))
+    assert list(model.classes_) == STANCE
+    probs = round_trip(model, test, tmp_path)
+    assert probs.shape == (len(test), 5)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    # the templates repeat across articles, so a fitted model gets most held-out statements right
+    assert np.mean(model.predict(test) == np.array(stance_y(test))) > 0.7
+    assert list(model.predict(test)) == list(model.classes_[np.argmax(probs, axis=1)])
+
+
+def test_tfidf_is_deterministic(frame):
+    y = stance_y(frame)
+    a = make_model("tfidf_svm", {"seed": 1}).fit(frame, y).predict_proba(frame)
+    b = make_model("tfidf_svm", {"seed": 1}).fit(frame, y).predict_proba(frame)
+    assert np.array_equal(a, b)
+
+
+def test_svm_calibration_falls_back_when_a_class_is_tiny(frame, tmp_path):
+    y = stance_y(frame)
+    y[0] = "unique"  # a class with a single member cannot be split into calibration folds
+    model = make_model("tfidf_svm").fit(frame, y)
+    assert model.calibration_.startswith("none")
+    probs = round_trip(model, frame, tmp_path)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    assert load_model(tmp_path / "m").calibration_ == model.calibration_
+    y[1] = "unique"  # two members: calibration with two folds
+    assert make_model("tfidf_svm").fit(frame, y).calibration_ == "sigmoid, 2-fold"
+
+
+def test_template_uses_other_columns_and_names_a_missing_one(frame):
+    model = make_model("tfidf_logreg", {"template": "{speaker} | {text}"}).fit(frame, stance_y(frame))
+    assert model.predict_proba(frame).shape == (len(frame), 5)
+    with pytest.raises(InputError, match="speaker"):
+        model.predict_proba(frame[["text"]])
+
+
+def test_vader_labels_sentiment_and_refuses_stance_labels(frame, tmp_path):
+    model = make_model("vader").fit(frame, sentiment_y(frame))
+    X = pd.DataFrame({"text": ["We warmly welcome this wonderful and hopeful agreement.",
+                               "The shelling killed three people; it was a horrible, brutal attack.",
+                               "The delegation arrived in Istanbul on Tuesday."]})
+    assert list(model.predict(X)) == ["positive", "negative", "neutral"]
+    round_trip(model, X, tmp_path)
+    with pytest.raises(ValueError, match="sentiment"):
+        make_model("vader").fit(frame, stance_y(frame))
+
+
+def test_rules_model_round_trips(frame, tmp_path):
+    model = make_model("rules").fit(frame, stance_y(frame))
+    assert set(model.predict(frame)) <= set(STANCE)
+    round_trip(model, frame, tmp_path)
+
+
+def test_unknown_type_and_param_typo_are_config_errors():
+    with pytest.raises(ConfigError, match="did you mean 'tfidf_svm'"):
+        make_model("tfidf_svn")
+    with pytest.raises(ConfigError, match=r"model\.params\.learning_rat.*did you mean 'learning_rate'"):
+        make_model("transformer", {"learning_rat": 1e-4})
+
+
+def test_loading_refuses_a_file_with_untrusted_types(frame, tmp_path):
+    import skops.io as sio
+    from sklearn.preprocessing import StandardScaler
+
+    model = make_model("tfidf_logreg").fit(frame, stance_y(frame))
+    model.save(tmp_path / "m")
+    sio.dump({"pipeline": StandardScaler()}, tmp_path / "m" / "pipeline.skops")
+    with pytest.raises(InputError, match="not trusted.*StandardScaler"):
+        load_model(tmp_path / "m")
+    (tmp_path / "m" / "manifest.json").unlink()
+    with pytest.raises(InputError, match="manifest.json is missing"):
+        load_model(tmp_path / "m")
+
+
+TINY_TRANSFORMER = {"max_steps": 3, "batch_size": 8, "eval_batch_size": 16, "max_length": 32, "epochs": 1, "threads": 1}
+
+
+def test_transformer_round_trip_and_determinism(frame, tmp_path):
+    train, dev = frame.iloc[:24], frame.iloc[24:36]
+    params = {**TINY_TRANSFORMER, "template": "{speaker} [SEP] {text}", "seed": 5}
+    a = make_model("transformer", params).fit(train, stance_y(train), eval_set=(dev, stance_y(dev)))
+    assert a.history_[0]["steps"] == 3 and "dev_macro_f1" in a.history_[0]
+    probs = round_trip(a, dev, tmp_path)
+    assert (tmp_path / "m" / "hf" / "model.safetensors").exists()
+    assert not list((tmp_path / "m").rglob("*.bin")) and not list((tmp_path / "m").rglob("*.pkl"))
+    b = make_model("transformer", params).fit(train, stance_y(train), eval_set=(dev, stance_y(dev)))
+    assert np.array_equal(b.predict_proba(dev), probs)
+
+
+def test_transformer_early_stopping_keeps_the_best_epoch(frame):
+    train, dev = frame.iloc[:24], frame.iloc[24:36]
+    params = {**TINY_TRANSFORMER, "max_steps": None, "epochs": 3, "patience": 1, "learning_rate": 1e-7}
+    model = make_model("transformer", params).fit(train, stance_y(train), eval_set=(dev, stance_y(dev)))
+    f1s = [h["dev_macro_f1"] for h in model.history_]
+    assert model.best_epoch_ == 1 + int(np.argmax(f1s))
+    # with patience 1 training stops at the first epoch that does not improve on the best
+    assert len(f1s) == 3 or f1s[-1] <= max(f1s[:-1])

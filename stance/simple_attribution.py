@@ -1,0 +1,220 @@
+"""Attribution shapes so regular that they need no parse.
+
+Most statements in news copy come in a few fixed shapes. Recognising them with patterns
+lets the extractor parse only the sentences that are not one of them (see
+`stance.quotes`). A shape is accepted only when every part is unambiguous; anything else
+goes to the parser.
+
+- quote first: `"QUOTE," SPEAKER CUE[ TAIL].` or `"QUOTE," CUE SPEAKER[ TAIL].`
+- speaker first: `SPEAKER CUE[ TAIL]: "QUOTE"`
+- reported: `SPEAKER CUE[ TAIL] that CLAUSE.` or `SPEAKER said CLAUSE.`, with no other
+  cue word in the sentence and no full quotation.
+- a quotation standing alone as its sentence (its speaker is the previous one).
+
+SPEAKER is "simple": a pronoun, or one to eight words without a comma, none of them a
+verb or a clause word ("who", "that", "was", ...), ending in a name (capitalised) or a
+role noun ("spokesman", "ministry", "officials").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stance.cues import ORG_WORDS, PRONOUNS, SPEAKER_NOUNS
+
+# Finite cue forms that never need the parse to be read as verbs of speech.
+QUOTE_CUES = frozenset("""said says told tells added adds wrote writes stated warned warns stressed stresses noted
+insisted insists declared announced explained argued replied continued claimed acknowledged admitted confirmed
+emphasised emphasized cautioned predicted asserted maintained recalled conceded complained repeated posted
+tweeted answered remarked observed""".split())
+CLAUSE_CUES = frozenset("""said says added adds wrote writes stated warned warns stressed stresses noted insisted
+insists declared announced explained argued claimed acknowledged admitted confirmed emphasised emphasized
+cautioned predicted asserted maintained conceded complained""".split())
+# Verbs whose object is an addressee or a medium before "that": only with "that".
+THAT_ONLY = frozenset({"told", "tells", "wrote", "writes", "posted", "repeated"})
+ADVERBS = frozenset("also later then again previously earlier repeatedly separately further has have had "
+                    "once twice publicly privately".split())
+BLOCKED = frozenset("""that which who whom whose when while after before as because if is was were are be been
+has have had will would could should can may might must do does did not also and or but this these those there
+here what how why where some many most all each every no any than then so such only just even said says told
+it its his her their our we i you us me on at in from with by into about over under during since until amid""".split())
+ALLOWED_LOWER = frozenset({"the", "a", "an", "of", "for", "de", "von", "der", "da", "bin", "al", "van", "la", "le"})
+_WORD = re.compile(r"[\w.'\u2019-]+")
+# A phrase fronted before the subject: "In Moscow on Monday, ", "Asked about the plan, ", "Speaking in Kyiv, ".
+FRONTED = re.compile(r"(?:[A-Z][a-z]+ing|Asked|In|On|At|After|Before|During|Later|Earlier|Late|Meanwhile|However|"
+                     r"Separately|Also|Still|Yet|Despite|Since|With|Without|For|From|While|When|As|Following|"
+                     r"Ahead|Under|Within|Hours|Days|Minutes|Last|This|Next|Addressing|Writing)\b[^,\"\u201c\u201d]{0,160},\s+")
+# Cue words that, after an attribution, mean a second statement in the same sentence.
+MORE_CUES = re.compile(r"\b(?:\w+ed|\w+ing|said|says|told|tells|wrote|writes|adds|warns|insists|stresses|notes|"
+                       r"claims|according\s+to)\b", re.IGNORECASE)
+_NOT_CUES = frozenset("""united limited based led used aimed planned proposed expected scheduled including during
+according being having following regarding concerning something nothing anything thing king morning evening
+meeting building bring during ring spring string wing ceasefire""".split())
+PASSIVE_CUE = re.compile(r"(?:was|were|is)\s+quoted\s+(?:by\s+[\w\s.'\u2019-]{1,40}?\s+)?as\s+saying\b")
+
+
+@dataclass(frozen=True)
+class SimpleAttribution:
+    """One statement read from a simple shape; offsets index the article text."""
+
+    speaker: tuple[int, int] | None  # None: the previous statement's speaker
+    cue: tuple[int, int] | None
+    quote: int | None  # index of a full quotation (direct statement), else None
+    content: tuple[int, int] | None  # the reported clause, for a reported shape
+
+
+def more_cues(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` holds another cue word (a finite or participle cue form, "according to")."""
+    from stance.cues import CueLexicon
+
+    forms = _cue_forms()
+    for m in MORE_CUES.finditer(text, start, end):
+        low = m.group().lower()
+        if low in forms or low.startswith("according"):
+            return True
+    return False
+
+
+_FORMS: set[str] = set()
+
+
+def _cue_forms() -> set[str]:
+    if not _FORMS:
+        from stance.cues import CueLexicon
+
+        _FORMS.update(f for f in CueLexicon().forms() if f.endswith(("ed", "ing")) or f in {
+            "said", "says", "told", "tells", "wrote", "writes", "adds", "warns", "insists", "stresses", "notes",
+            "claims", "written"})
+        _FORMS.difference_update(_NOT_CUES)
+    return _FORMS
+
+
+def body_start(text: str, start: int, end: int) -> int:
+    """Where the main clause starts: after a fronted phrase ("In Moscow on Monday, ")."""
+    m = FRONTED.match(text, start, end)
+    return m.end() if m else start
+
+
+def is_simple_speaker(text: str) -> bool:
+    """Whether `text` is a speaker phrase that needs no parse (see the module doc)."""
+    words = _WORD.findall(text)
+    if not words or "," in text or any(c in text for c in "\"\u201c\u201d():;"):
+        return False
+    if len(words) == 1 and words[0].lower() in PRONOUNS:
+        return True
+    if len(words) > 8 or words[0].lower() in PRONOUNS:
+        return False
+    for i, w in enumerate(words):
+        low = w.lower().strip(".")
+        if low in BLOCKED and not (i > 0 and w[:1].isupper()):  # "Theresa May" is a name
+            return False
+    last = words[-1].replace("\u2019", "'")
+    return last[:1].isupper() or last.lower() in SPEAKER_NOUNS or last.lower() in ORG_WORDS
+
+
+def _split_cue(attr: str) -> tuple[int, int, int, int] | None:
+    """In `SPEAKER [ADV] CUE TAIL`, the offsets (speaker start, speaker end, cue start, cue end)."""
+    words = list(_WORD.finditer(attr))
+    for j, m in enumerate(words):
+        if m.group().lower() in QUOTE_CUES and j > 0:
+            k = j
+            while k > 0 and words[k - 1].group().lower() in ADVERBS:
+                k -= 1
+            if k == 0:
+                return None
+            return words[0].start(), words[k - 1].end(), words[k].start(), m.end()
+    return None
+
+
+def quote_first(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Speaker and cue spans of an attribution `text[start:end]` that follows a quotation.
+
+    Accepts `, Peskov said on Monday.`, `he told reporters.`, `said Peskov.`.
+    """
+    seg = text[start:end]
+    lead = len(seg) - len(seg.lstrip(" ,"))
+    body = seg[lead:].rstrip()
+    body = body[:-1] if body.endswith((".", "!", "?")) else body
+    if not body or any(c in body for c in "\"\u201c\u201d:;"):
+        return None
+    passive = PASSIVE_CUE.search(body)
+    if passive:  # "Xi was quoted as saying."
+        sp = body[:passive.start()].strip()
+        if not is_simple_speaker(sp) or more_cues(body, passive.end(), len(body)):
+            return None
+        s0 = start + lead + body.index(sp)
+        return (s0, s0 + len(sp)), (start + lead + passive.start(), start + lead + passive.end())
+    first = _WORD.match(body)
+    if first and first.group().lower() in QUOTE_CUES:  # inverted: "said Peskov."
+        sp = body[first.end():].strip()
+        if not sp or not is_simple_speaker(sp):
+            return None
+        s0 = start + lead + body.index(sp, first.end())
+        return (s0, s0 + len(sp)), (start + lead, start + lead + first.end())
+    parts = _split_cue(body)
+    if parts is None:
+        return None
+    s0, s1, c0, c1 = parts
+    if not is_simple_speaker(body[s0:s1]) or more_cues(body, c1, len(body)):
+        return None
+    tail = body[c1:].split(",")[0]
+    cue_end = c1 + _cue_tail(tail)
+    return (start + lead + s0, start + lead + s1), (start + lead + c0, start + lead + cue_end)
+
+
+def _cue_tail(tail: str) -> int:
+    """Length of the addressee or medium that belongs to the cue ("reporters", "on Telegram")."""
+    m = re.match(r"(?:\s+(?:in|on)\s+(?:a|an|his|her|their|the)?\s*[\w\s'-]{0,30}?"
+                 r"(?:statement|interview|address|post|message|briefing|video|Telegram|X|Twitter|Facebook|"
+                 r"Truth Social|social media))|(?:\s+(?!on\b|in\b|at\b|after\b|before\b|during\b|late\b|"
+                 r"earlier\b|when\b|while\b|as\b)[\w.'\u2019-]+(?:\s+(?!on\b|in\b|at\b|after\b|before\b|"
+                 r"during\b|when\b|while\b|as\b)[\w.'\u2019-]+){0,3})?", tail)
+    return m.end() if m else 0
+
+
+def speaker_first(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Speaker and cue spans of `SPEAKER CUE[ TAIL]:` right before a quotation (`text[start:end]`)."""
+    start = body_start(text, start, end)
+    seg = text[start:end].rstrip()
+    if not seg.endswith(":"):
+        return None
+    parts = _split_cue(seg[:-1])
+    if parts is None:
+        return None
+    s0, s1, c0, c1 = parts
+    if s0 != 0 or not is_simple_speaker(seg[s0:s1]) or "," in seg[c1:]:
+        return None
+    return (start + s0, start + s1), (start + c0, start + len(seg) - 1)
+
+
+def reported(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int], int] | None:
+    """Speaker, cue spans and clause start of `SPEAKER CUE[ TAIL] that CLAUSE` / `SPEAKER said CLAUSE`."""
+    start = body_start(text, start, end)
+    seg = text[start:end]
+    words = list(_WORD.finditer(seg))
+    for j, m in enumerate(words):
+        low = m.group().lower()
+        if low not in CLAUSE_CUES and low not in THAT_ONLY:
+            continue
+        k = j
+        while k > 0 and words[k - 1].group().lower() in ADVERBS:
+            k -= 1
+        if k == 0 or not is_simple_speaker(seg[words[0].start():words[k - 1].end()]):
+            return None
+        rest = words[j + 1:j + 8]
+        that = next((i for i, w in enumerate(rest) if w.group().lower() == "that"), None)
+        if that is not None:
+            between = seg[m.end():rest[that].start()]
+            if "," in between or any(w.group().lower() in BLOCKED - {"on", "in", "at"} for w in rest[:that]):
+                return None
+            return ((start + words[0].start(), start + words[k - 1].end()), (start + m.start(), start + m.end()),
+                    start + rest[that].end())
+        if low in THAT_ONLY or not rest:
+            return None
+        nxt = rest[0].group()
+        if nxt.lower() in ("on", "in", "at", "to", "of", "for", "after", "before", "as", "with", "by",
+                           "earlier", "later", "late", "last", "when", "while", "during") or seg[m.end()] != " ":
+            return None
+        return ((start + words[0].start(), start + words[k - 1].end()), (start + m.start(), start + m.end()),
+                start + rest[0].start())
+    return None

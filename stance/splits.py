@@ -5,9 +5,12 @@ an article, a near-duplicate cluster (syndicated copies of one story), or the sa
 normalised text (the same quote reported by two outlets). Every strategy assigns whole
 groups:
 
-- `random`: groups shuffled with the seed; test, then dev, are filled until they hold
-  their fraction of the gold statements (a group goes in while the split's count before
-  it plus half its size is below the target), the rest is train.
+- `random`: groups are ordered by a seeded hash of their id; test, then dev, are filled
+  in that order until they hold their fraction of the gold statements (a group goes in
+  while the split's count before it plus half its size is below the target), the rest is
+  train. A group's place in the order does not depend on the other groups, so when the
+  corpus grows only groups near the split boundaries change split (a shuffle would
+  reassign everything); the card lists the articles of each split.
 - `temporal`: a group's date is the earliest date of its statements. Train is before
   `train_end`, test from `test_start` (default `train_end`). dev is `from_train` (the most
   recent groups of the train period holding dev/(train+dev) of its gold statements, so
@@ -37,7 +40,6 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
 from pydantic import Field, model_validator
 
 from stance.config import StrictModel
@@ -197,12 +199,15 @@ class Assignment:
     reason: list[str | None]
 
 
+def hash_order(groups: Iterable[str], seed: int) -> list[str]:
+    """Groups in a seeded pseudo-random order that is stable when groups are added or removed."""
+    return sorted(groups, key=lambda g: (hashlib.sha256(f"{seed}:{g}".encode("utf-8")).hexdigest(), g))
+
+
 def _fill_random(groups: list[str], weight: dict[str, int], targets: list[tuple[str, float]], seed: int,
                  rest: str) -> dict[str, str]:
-    """Shuffle groups with `seed` and fill each (split, share) in order by gold count; the rest -> `rest`."""
-    order = sorted(groups)
-    rng = np.random.default_rng(seed)
-    order = [order[i] for i in rng.permutation(len(order))]
+    """Order groups by `hash_order` and fill each (split, share) in turn by gold count; the rest -> `rest`."""
+    order = hash_order(groups, seed)
     total = sum(weight[g] for g in order)
     out: dict[str, str] = {}
     t = 0

@@ -84,6 +84,7 @@ def test_majority_vote_ties_follow_priority():
     assert probs[2].sum() == 0
 
 
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # scipy, inside snorkel
 def test_lf_analysis_matches_snorkel_and_measures_accuracy(cfg):
     from snorkel.labeling import LFAnalysis
 

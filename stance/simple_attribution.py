@@ -17,10 +17,11 @@ role noun ("spokesman", "ministry", "officials").
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from stance.cues import ORG_WORDS, PRONOUNS, SPEAKER_NOUNS
+from stance.cues import ORG_WORDS, PRONOUNS, SPEAKER_NOUNS, CueLexicon
 
 # Finite cue forms that never need the parse to be read as verbs of speech.
 QUOTE_CUES = frozenset("""said says told tells added adds wrote writes stated warned warns stressed stresses noted
@@ -38,18 +39,22 @@ BLOCKED = frozenset("""that which who whom whose when while after before as beca
 has have had will would could should can may might must do does did not also and or but this these those there
 here what how why where some many most all each every no any than then so such only just even said says told
 it its his her their our we i you us me on at in from with by into about over under during since until amid""".split())
+APPOS_BLOCKED = frozenset("""who whom whose which that when while was were is are be been has had have will would
+said says told and but also not""".split())
+APPOS_FIRST_BLOCKED = frozenset("on in at during after before for with from to by as like".split())
+# Cues that take a clause without "that" ("said the talks were useful"); others often take an object.
+BARE_CLAUSE_CUES = frozenset("said says added adds wrote writes insisted insists argued claimed".split())
+# Words between a cue and "that" that show a more complex sentence.
+TAIL_BLOCKED = frozenset("who which was were is are has had have will would said told says while".split())
+TIME = re.compile(r"\s+(?:(?:late|early|earlier|later)\s+)?(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|"
+                  r"Saturday|Sunday|today|yesterday|tonight)\b|\s+(?:last|this|next)\s+(?:week|month|year|night|"
+                  r"weekend)\b")
 ALLOWED_LOWER = frozenset({"the", "a", "an", "of", "for", "de", "von", "der", "da", "bin", "al", "van", "la", "le"})
 _WORD = re.compile(r"[\w.'\u2019-]+")
 # A phrase fronted before the subject: "In Moscow on Monday, ", "Asked about the plan, ", "Speaking in Kyiv, ".
 FRONTED = re.compile(r"(?:[A-Z][a-z]+ing|Asked|In|On|At|After|Before|During|Later|Earlier|Late|Meanwhile|However|"
                      r"Separately|Also|Still|Yet|Despite|Since|With|Without|For|From|While|When|As|Following|"
                      r"Ahead|Under|Within|Hours|Days|Minutes|Last|This|Next|Addressing|Writing)\b[^,\"\u201c\u201d]{0,160},\s+")
-# Cue words that, after an attribution, mean a second statement in the same sentence.
-MORE_CUES = re.compile(r"\b(?:\w+ed|\w+ing|said|says|told|tells|wrote|writes|adds|warns|insists|stresses|notes|"
-                       r"claims|according\s+to)\b", re.IGNORECASE)
-_NOT_CUES = frozenset("""united limited based led used aimed planned proposed expected scheduled including during
-according being having following regarding concerning something nothing anything thing king morning evening
-meeting building bring during ring spring string wing ceasefire""".split())
 PASSIVE_CUE = re.compile(r"(?:was|were|is)\s+quoted\s+(?:by\s+[\w\s.'\u2019-]{1,40}?\s+)?as\s+saying\b")
 
 
@@ -64,29 +69,13 @@ class SimpleAttribution:
 
 
 def more_cues(text: str, start: int, end: int) -> bool:
-    """Whether `text[start:end]` holds another cue word (a finite or participle cue form, "according to")."""
-    from stance.cues import CueLexicon
-
-    forms = _cue_forms()
-    for m in MORE_CUES.finditer(text, start, end):
-        low = m.group().lower()
-        if low in forms or low.startswith("according"):
-            return True
-    return False
+    """Whether `text[start:end]` holds another cue word (`CueLexicon.verb_pattern`)."""
+    return _verb_pattern().search(text, start, end) is not None
 
 
-_FORMS: set[str] = set()
-
-
-def _cue_forms() -> set[str]:
-    if not _FORMS:
-        from stance.cues import CueLexicon
-
-        _FORMS.update(f for f in CueLexicon().forms() if f.endswith(("ed", "ing")) or f in {
-            "said", "says", "told", "tells", "wrote", "writes", "adds", "warns", "insists", "stresses", "notes",
-            "claims", "written"})
-        _FORMS.difference_update(_NOT_CUES)
-    return _FORMS
+@functools.lru_cache(maxsize=1)
+def _verb_pattern() -> re.Pattern:
+    return CueLexicon().verb_pattern()
 
 
 def body_start(text: str, start: int, end: int) -> int:
@@ -96,9 +85,24 @@ def body_start(text: str, start: int, end: int) -> int:
 
 
 def is_simple_speaker(text: str) -> bool:
-    """Whether `text` is a speaker phrase that needs no parse (see the module doc)."""
+    """Whether `text` is a speaker phrase that needs no parse (see the module doc).
+
+    A name may carry one appositive: "Andriy Yermak, head of the presidential office".
+    """
+    if any(c in text for c in "\"\u201c\u201d():;"):
+        return False
+    if "," in text:
+        parts = [p.strip() for p in text.split(",")]
+        if len(parts) != 2 or not parts[1]:
+            return False
+        name, appos = parts
+        if not is_simple_speaker(name):
+            return False
+        aw = _WORD.findall(appos)
+        return (0 < len(aw) <= 10 and aw[0].lower() not in APPOS_FIRST_BLOCKED
+                and not any(w.lower() in APPOS_BLOCKED or w.lower().endswith("ing") for w in aw))
     words = _WORD.findall(text)
-    if not words or "," in text or any(c in text for c in "\"\u201c\u201d():;"):
+    if not words:
         return False
     if len(words) == 1 and words[0].lower() in PRONOUNS:
         return True
@@ -205,16 +209,38 @@ def reported(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[in
         that = next((i for i, w in enumerate(rest) if w.group().lower() == "that"), None)
         if that is not None:
             between = seg[m.end():rest[that].start()]
-            if "," in between or any(w.group().lower() in BLOCKED - {"on", "in", "at"} for w in rest[:that]):
+            if "," in between or any(w.group().lower() in TAIL_BLOCKED for w in rest[:that]):
                 return None
             return ((start + words[0].start(), start + words[k - 1].end()), (start + m.start(), start + m.end()),
                     start + rest[that].end())
-        if low in THAT_ONLY or not rest:
+        if low not in BARE_CLAUSE_CUES or not rest:
             return None
+        t = TIME.match(seg, m.end())
+        if t:  # "said on Thursday the talks ..."
+            rest = [w for w in rest if w.start() >= t.end()]
+            if not rest:
+                return None
         nxt = rest[0].group()
         if nxt.lower() in ("on", "in", "at", "to", "of", "for", "after", "before", "as", "with", "by",
-                           "earlier", "later", "late", "last", "when", "while", "during") or seg[m.end()] != " ":
+                           "earlier", "later", "late", "last", "when", "while", "during") or seg[rest[0].start() - 1] != " ":
             return None
         return ((start + words[0].start(), start + words[k - 1].end()), (start + m.start(), start + m.end()),
                 start + rest[0].start())
     return None
+
+
+def content_first(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int], int] | None:
+    """Speaker and cue spans and the clause end of `CLAUSE, SPEAKER CUE[ TAIL].` (or `, CUE SPEAKER.`)."""
+    comma = text.rfind(",", start, end)
+    if comma < 0 or len(_WORD.findall(text[start:comma])) < 3:
+        return None
+    found = quote_first(text, comma + 1, end)
+    if found is None or more_cues(text, start, comma):
+        return None
+    rest = text[found[1][1]:end].strip(" .")
+    t = TIME.match(" " + rest)
+    if t:
+        rest = rest[t.end() - 1:].strip(" .")
+    if len(_WORD.findall(rest)) > 4 or any(w.lower() in TAIL_BLOCKED for w in _WORD.findall(rest)):
+        return None  # more than an addressee or a medium after the cue
+    return found[0], found[1], comma

@@ -234,6 +234,14 @@ def merge_labels(gold: Sequence[Statement], rows: Iterable[LabelRow], overwrite:
     return result
 
 
+def gold_record(st: Statement) -> dict:
+    """A statement as a gold annotation line: derived fields (id, context, date) and empty notes left out."""
+    data = st.model_dump(mode="json", exclude={"id", "context", "date"})
+    if data.get("note") is None:
+        data.pop("note", None)
+    return data
+
+
 # ----------------------------------------------------------------------------- agreement
 
 def agreement(rows: Iterable[LabelRow], fname: str, labels: Sequence[str]) -> dict:

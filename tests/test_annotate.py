@@ -60,6 +60,9 @@ def test_csv_round_trip_merges_new_labels_and_keeps_old(tmp_path):
     assert main(["annotate", "import", str(tmp_path / "done.csv"), "--gold", str(tmp_path / "gold.jsonl"),
                  "-o", str(tmp_path / "merged.jsonl")]) == 0
     merged = read_jsonl(tmp_path / "merged.jsonl", Statement)
+    # merged lines keep the gold annotation format: derived fields are not written back
+    first_line = json.loads((tmp_path / "merged.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert "context" not in first_line and "id" not in first_line and first_line["start"] == gold[0].start
     assert [(s.stance, s.sentiment) for s in merged] == [("open", "positive"), ("open", "positive"),
                                                          ("evasive", "neutral")]
     assert [s.text for s in merged] == [s.text for s in gold]

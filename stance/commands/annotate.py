@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                   f"every replacement is logged)")
             return 1
         out = Path(args.out or args.gold)
-        write_jsonl(out, result.statements)
+        write_jsonl(out, (annotate.gold_record(st) for st in result.statements))
         log = Path(args.log or out.with_suffix(".changes.jsonl"))
         with log.open("a", encoding="utf-8") as fh:
             for c in result.changes:

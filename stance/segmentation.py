@@ -126,8 +126,12 @@ def _abbreviation_before(text: str, dot: int) -> bool:
 
 
 def units(text: str, paras: list[tuple[int, int]] | None = None,
-          quotes: list[Quotation] | None = None) -> list[Unit]:
-    """Sentence units of `text`: no boundary inside a quotation (see the module doc)."""
+          quotes: list[Quotation] | None = None, attribution: re.Pattern | None = None) -> list[Unit]:
+    """Sentence units of `text`: no boundary inside a quotation (see the module doc).
+
+    With `attribution`, a quotation ending in "?", "!" or "." is not cut from a short
+    sentence after it that `attribution` matches ("“... OK?” Trump told a reporter.").
+    """
     paras = paragraphs(text) if paras is None else paras
     quotes = quotations(text, paras) if quotes is None else quotes
     inside = [(q.open_at, q.close_at if q.close_at is not None else q.end - 1) for q in quotes]
@@ -146,6 +150,9 @@ def units(text: str, paras: list[tuple[int, int]] | None = None,
             if in_quote(end - 1) and text[end - 1] not in CLOSERS + STRAIGHT:
                 continue
             if in_quote(m.start()) and not any(b == end - 1 for _, b in inside):
+                continue
+            if attribution is not None and text[end - 1] in CLOSERS + STRAIGHT and \
+                    attribution.match(text, end, pe):
                 continue
             nxt = text[end:end + 3].lstrip()[:1]
             if text[m.start()] == "." and _abbreviation_before(text, m.start()) and nxt not in OPENERS + STRAIGHT:

@@ -53,9 +53,12 @@ TIME = re.compile(r"\s+(?:(?:late|early|earlier|later)\s+)?(?:on\s+)?(?:Monday|T
 ALLOWED_LOWER = frozenset({"the", "a", "an", "of", "for", "de", "von", "der", "da", "bin", "al", "van", "la", "le"})
 _WORD = re.compile(r"[\w.'\u2019-]+")
 # A phrase fronted before the subject: "In Moscow on Monday, ", "Asked about the plan, ", "Speaking in Kyiv, ".
-FRONTED = re.compile(r"(?:[A-Z][a-z]+ing|Asked|In|On|At|After|Before|During|Later|Earlier|Late|Meanwhile|However|"
+FRONTED = re.compile(r"(?!At least\b|At most\b|In all\b)(?:[A-Z][a-z]+ing|Asked|In|On|At|After|Before|During|Later|Earlier|Late|Meanwhile|However|"
                      r"Separately|Also|Still|Yet|Despite|Since|With|Without|For|From|While|When|As|Following|"
                      r"Ahead|Under|Within|Hours|Days|Minutes|Last|This|Next|Addressing|Writing)\b[^,\"\u201c\u201d]{0,160},\s+")
+# A short sentence that only attributes the quotation before it ("“... OK?” Trump told a reporter.").
+ATTRIBUTION = re.compile(r"[^.!?\"\u201c\u201d]{0,60}?\b(?:" + "|".join(sorted(QUOTE_CUES | {"asked", "quoted"}))
+                         + r")\b[^.!?\"\u201c\u201d]{0,60}[.!?]", re.IGNORECASE)
 PASSIVE_CUE = re.compile(r"(?:was|were|is)\s+quoted\s+(?:by\s+[\w\s.'\u2019-]{1,40}?\s+)?as\s+saying\b")
 
 
@@ -229,7 +232,8 @@ def reported(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[in
                 return None
         nxt = rest[0].group()
         if nxt.lower() in ("on", "in", "at", "to", "of", "for", "after", "before", "as", "with", "by",
-                           "earlier", "later", "late", "last", "when", "while", "during") or seg[rest[0].start() - 1] != " ":
+                           "earlier", "later", "late", "last", "when", "while", "during") or seg[rest[0].start() - 1] != " " \
+                or "," in seg[m.end():rest[0].start()]:
             return None
         return ((start + words[0].start(), start + words[k - 1].end()), (start + m.start(), start + m.end()),
                 start + rest[0].start())
@@ -237,17 +241,31 @@ def reported(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[in
 
 
 def content_first(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int], int] | None:
-    """Speaker and cue spans and the clause end of `CLAUSE, SPEAKER CUE[ TAIL].` (or `, CUE SPEAKER.`)."""
-    comma = text.rfind(",", start, end)
-    if comma < 0 or len(_WORD.findall(text[start:comma])) < 3:
-        return None
-    found = quote_first(text, comma + 1, end)
-    if found is None or more_cues(text, start, comma):
-        return None
-    rest = text[found[1][1]:end].strip(" .")
-    t = TIME.match(" " + rest)
-    if t:
-        rest = rest[t.end() - 1:].strip(" .")
-    if len(_WORD.findall(rest)) > 4 or any(w.lower() in TAIL_BLOCKED for w in _WORD.findall(rest)):
-        return None  # more than an addressee or a medium after the cue
-    return found[0], found[1], comma
+    """Speaker and cue spans and the clause end of `CLAUSE, SPEAKER CUE[ TAIL][, NARRATION].`
+    (or `, CUE SPEAKER.`), where NARRATION is a participle phrase (", making it ...")."""
+    from stance.cues import NARRATIVE_TAILS
+
+    for m in re.finditer(",", text[start:end]):
+        comma = start + m.start()
+        if len(_WORD.findall(text[start:comma])) < 4:
+            continue
+        fronted = FRONTED.match(text, start, end)
+        if fronted and fronted.end() > comma:
+            continue  # "On his flight home, Trump posted ...": a fronted phrase, not a clause
+        nxt = text.find(",", comma + 1, end)
+        stop = end
+        if nxt >= 0:
+            if not NARRATIVE_TAILS.match(text, nxt, end):
+                continue
+            stop = nxt
+        found = quote_first(text, comma + 1, stop)
+        if found is None or more_cues(text, start, comma):
+            continue
+        rest = text[found[1][1]:stop].strip(" .")
+        t = TIME.match(" " + rest)
+        if t:
+            rest = rest[t.end() - 1:].strip(" .")
+        if len(_WORD.findall(rest)) > 4 or any(w.lower() in TAIL_BLOCKED for w in _WORD.findall(rest)):
+            return None  # more than an addressee or a medium after the cue
+        return found[0], found[1], comma
+    return None

@@ -55,3 +55,12 @@ def test_multi_paragraph_quotation_is_one_unit_with_its_attribution():
 def test_a_single_letter_before_a_quote_mark_ends_a_sentence():
     text = 'Zelensky replied on X. "We want peace," he wrote.'
     assert _units(text) == ["Zelensky replied on X.", '"We want peace," he wrote.']
+
+
+def test_a_short_attribution_stays_with_the_quotation_before_it():
+    import re
+
+    attribution = re.compile(r"[^.!?]{0,40}\b(?:said|told)\b[^.!?]{0,40}[.!?]")
+    text = '"Nothing will happen. OK?" Trump told a reporter. "Fine." Then he left.'
+    assert [text[u.start:u.end] for u in units(text, attribution=attribution)] == [
+        '"Nothing will happen. OK?" Trump told a reporter.', '"Fine."', "Then he left."]

@@ -126,7 +126,7 @@ class CueLexicon:
         out.update(self.irregular)
         return out
 
-    def verb_pattern(self) -> re.Pattern:
+    def verb_pattern(self) -> "WordMatcher":
         """A regex for cue words that are rarely anything but verbs of speech: past and -ing
         forms, -s forms of verbs that are not also common nouns, "according to", "made clear"
         and a cue noun followed by "that" ("claim that"). Used to decide which sentences
@@ -135,12 +135,49 @@ class CueLexicon:
                  if f.endswith(("ed", "ing")) or f in self.irregular
                  or (f.endswith("s") and f != lemma and lemma not in NOUNY_VERBS)}
         words -= NOT_CUE_WORDS
-        nouns = "|".join(sorted(map(re.escape, self.nouns), key=len, reverse=True))
-        return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-                          + r"|according to|made clear|(?:" + nouns + r")\s+that)\b", re.IGNORECASE)
+        pairs = {("according", "to"), ("made", "clear")} | {(n, "that") for n in self.nouns}
+        return WordMatcher(frozenset(words), frozenset(pairs))
 
-    def pattern(self) -> re.Pattern:
-        """A regex that finds any cue form, cue noun, "made clear" or "according to" in text."""
-        words = set(self.forms()) | set(self.nouns) | {"clear"}
-        return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-                          + r"|according to)\b", re.IGNORECASE)
+    def pattern(self) -> "WordMatcher":
+        """A matcher for any cue form, cue noun, "made clear" or "according to"."""
+        return WordMatcher(frozenset(self.forms()) | self.nouns | {"clear"}, frozenset({("according", "to")}))
+
+
+class WordMatcher:
+    """Finds the first of some words (or word pairs) in text, case-insensitively, on word boundaries.
+
+    A set lookup per word: much faster than one regex alternation of hundreds of words.
+    """
+
+    _WORD = re.compile(r"[A-Za-z]+")
+
+    def __init__(self, words: frozenset[str], pairs: frozenset[tuple[str, str]] = frozenset()) -> None:
+        self.words = words
+        self.pairs = pairs
+        self._firsts = {a for a, _ in pairs}
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> "_Hit | None":
+        """The first hit in text[pos:endpos], or None."""
+        endpos = len(text) if endpos is None else endpos
+        prev: re.Match | None = None
+        for m in self._WORD.finditer(text, pos, endpos):
+            low = m.group().lower()
+            if prev is not None and (prev.group().lower(), low) in self.pairs and \
+                    not text[prev.end():m.start()].strip():
+                return _Hit(prev.start(), m.end())
+            if low in self.words:
+                return _Hit(m.start(), m.end())
+            prev = m if low in self._firsts else None
+        return None
+
+
+@dataclass(frozen=True)
+class _Hit:
+    begin: int
+    finish: int
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.finish

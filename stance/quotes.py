@@ -267,6 +267,7 @@ class Extractor:
         self._forms = self.lexicon.forms()
         self._cue_re = self.lexicon.pattern()
         self._verb_re = self.lexicon.verb_pattern()
+        self._cue_ids: set[int] | None = None
 
     @property
     def nlp(self):
@@ -363,6 +364,18 @@ class Extractor:
         return _ArticleReader(self, prep, docs).read()
 
     # -------------------------------------------------------------- cue words
+    def candidate_tokens(self, doc) -> list:
+        """Tokens of a parsed unit that may be cues (checked on the lower-case ids, without
+        building a Token object per word)."""
+        from spacy.attrs import LOWER
+
+        if self._cue_ids is None:
+            strings = doc.vocab.strings
+            words = set(self._forms) | set(self.lexicon.nouns) | {"according", "made", "make", "makes", "making"}
+            self._cue_ids = {strings.add(w) for w in words}
+        ids = doc.to_array([LOWER])
+        return [doc[i] for i, h in enumerate(ids.tolist()) if h in self._cue_ids]
+
     def cue_lemma(self, tok) -> str | None:
         """The cue lemma of a verb token, or None."""
         if not tok.tag_.startswith("VB"):
@@ -519,13 +532,10 @@ class _ArticleReader:
         frames: list[_Frame] = []
         fragments = [(self.prep.quotes[i].open_at, self.prep.quotes[i].end) for i in pu.quotes
                      if not self.prep.full[i]]
-        nouns, forms = self.ex.lexicon.nouns, self.ex._forms
-        for tok in doc:
+        nouns = self.ex.lexicon.nouns
+        for tok in self.ex.candidate_tokens(doc):
             low = tok.lower_
             according = low == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to"
-            if not according and low not in forms and low not in nouns and low not in ("made", "make", "makes",
-                                                                                         "making"):
-                continue
             if mapper.quote_of(tok) is not None:
                 continue
             pos = mapper.start(tok)

@@ -78,7 +78,7 @@ def more_cues(text: str, start: int, end: int) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _verb_pattern() -> re.Pattern:
+def _verb_pattern():
     return CueLexicon().verb_pattern()
 
 

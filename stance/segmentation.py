@@ -15,6 +15,7 @@ All spans are (start, end) character offsets into the article text, end exclusiv
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 OPENERS = "\u201c\u201e\u00ab"  # “ „ «
@@ -125,12 +126,21 @@ def _abbreviation_before(text: str, dot: int) -> bool:
     return word.lower() in ABBREVIATIONS
 
 
+def _next_boundary(text: str, pos: int, end: int) -> int:
+    """The end of the sentence that starts at `pos` (abbreviations skipped), or `end`."""
+    for m in _BOUNDARY.finditer(text, pos, end):
+        if not (text[m.start()] == "." and _abbreviation_before(text, m.start())):
+            return m.end()
+    return end
+
+
 def units(text: str, paras: list[tuple[int, int]] | None = None,
-          quotes: list[Quotation] | None = None, attribution: re.Pattern | None = None) -> list[Unit]:
+          quotes: list[Quotation] | None = None, attribution: Callable[[str], bool] | None = None) -> list[Unit]:
     """Sentence units of `text`: no boundary inside a quotation (see the module doc).
 
-    With `attribution`, a quotation ending in "?", "!" or "." is not cut from a short
-    sentence after it that `attribution` matches ("“... OK?” Trump told a reporter.").
+    With `attribution`, a quotation ending in "?", "!" or "." is not cut from the sentence
+    after it when `attribution(sentence)` says it only attributes the quotation ("“... OK?”
+    Trump told a reporter.").
     """
     paras = paragraphs(text) if paras is None else paras
     quotes = quotations(text, paras) if quotes is None else quotes
@@ -152,7 +162,7 @@ def units(text: str, paras: list[tuple[int, int]] | None = None,
             if in_quote(m.start()) and not any(b == end - 1 for _, b in inside):
                 continue
             if attribution is not None and text[end - 1] in CLOSERS + STRAIGHT and \
-                    attribution.match(text, end, pe):
+                    attribution(text[end:_next_boundary(text, end, pe)]):
                 continue
             nxt = text[end:end + 3].lstrip()[:1]
             if text[m.start()] == "." and _abbreviation_before(text, m.start()) and nxt not in OPENERS + STRAIGHT:

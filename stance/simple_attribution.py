@@ -44,6 +44,9 @@ said says told and but also not""".split())
 APPOS_FIRST_BLOCKED = frozenset("on in at during after before for with from to by as like".split())
 # Cues that take a clause without "that" ("said the talks were useful"); others often take an object.
 BARE_CLAUSE_CUES = frozenset("said says added adds wrote writes insisted insists argued claimed".split())
+# Words that open a clause after "that" (the complementizer, not the determiner of "that day").
+CLAUSE_OPENERS = frozenset("the a an this these those his her its their our it he she they we i you there no some "
+                           "any all".split())
 # Words between a cue and "that" that show a more complex sentence.
 TAIL_BLOCKED = frozenset("""who which was were is are has had have will would said told says while could can may
 might should must be been there it""".split())
@@ -56,9 +59,6 @@ _WORD = re.compile(r"[\w.'\u2019-]+")
 FRONTED = re.compile(r"(?!At least\b|At most\b|In all\b)(?:[A-Z][a-z]+ing|Asked|In|On|At|After|Before|During|Later|Earlier|Late|Meanwhile|However|"
                      r"Separately|Also|Still|Yet|Despite|Since|With|Without|For|From|While|When|As|Following|"
                      r"Ahead|Under|Within|Hours|Days|Minutes|Last|This|Next|Addressing|Writing)\b[^,\"\u201c\u201d]{0,160},\s+")
-# A short sentence that only attributes the quotation before it ("“... OK?” Trump told a reporter.").
-ATTRIBUTION = re.compile(r"[^.!?\"\u201c\u201d]{0,60}?\b(?:" + "|".join(sorted(QUOTE_CUES | {"asked", "quoted"}))
-                         + r")\b[^.!?\"\u201c\u201d]{0,60}[.!?]", re.IGNORECASE)
 PASSIVE_CUE = re.compile(r"(?:was|were|is)\s+quoted\s+(?:by\s+[\w\s.'\u2019-]{1,40}?\s+)?as\s+saying\b")
 
 
@@ -70,6 +70,15 @@ class SimpleAttribution:
     cue: tuple[int, int] | None
     quote: int | None  # index of a full quotation (direct statement), else None
     content: tuple[int, int] | None  # the reported clause, for a reported shape
+
+
+def is_attribution(sentence: str) -> bool:
+    """Whether a short sentence only attributes the quotation before it: no quote marks, at
+    most 25 words, a cue verb among its first eight ("Trump told a reporter aboard Air Force One.")."""
+    if any(c in sentence for c in "\"\u201c\u201d"):
+        return False
+    words = _WORD.findall(sentence)
+    return 0 < len(words) <= 25 and any(w.lower() in QUOTE_CUES | {"asked", "quoted"} for w in words[:8])
 
 
 def more_cues(text: str, start: int, end: int) -> bool:
@@ -220,9 +229,15 @@ def reported(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[in
             between = seg[m.end():rest[that].start()]
             if "," in between or any(w.group().lower() in TAIL_BLOCKED for w in rest[:that]):
                 return None
-            cue_end = m.end() + _cue_tail(between, addressee=low in ("told", "tells"))
-            return ((start + words[0].start(), start + words[k - 1].end()), (start + m.start(), start + cue_end),
-                    start + rest[that].end())
+            tail = _cue_tail(between, addressee=low in ("told", "tells"))
+            time = TIME.match(between, tail)
+            covered = time.end() if time else tail
+            after = rest[that + 1].group() if that + 1 < len(rest) else ""
+            if not between[covered:].strip() or after[:1].isupper() or after.lower() in CLAUSE_OPENERS:
+                # "said that", "told Reuters in an interview that Ukraine ...", not "said a strike that day ..."
+                return ((start + words[0].start(), start + words[k - 1].end()),
+                        (start + m.start(), start + m.end() + tail), start + rest[that].end())
+            # otherwise "that" belongs to the clause ("said a strike that day had ...")
         if low not in BARE_CLAUSE_CUES or not rest:
             return None
         t = TIME.match(seg, m.end())

@@ -59,6 +59,9 @@ def test_speaker_first_with_fronted_phrase():
     ("He said the talks were useful.", "He", "said", "the talks were useful."),
     ("Putin said on Thursday he was ready.", "Putin", "said", "he was ready."),
     ("Yermak wrote on Telegram that Kyiv was ready.", "Yermak", "wrote on Telegram", "Kyiv was ready."),
+    ("He said a drone strike that day had hit a school.", "He", "said", "a drone strike that day had hit a school."),
+    ("Putin told his Security Council the same day that the operation was going to plan.", "Putin", "told",
+     "the operation was going to plan."),
 ])
 def test_reported(sentence, speaker, cue, clause):
     sp, cu, start = reported(sentence, 0, len(sentence))

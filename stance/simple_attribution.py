@@ -186,11 +186,9 @@ def _cue_tail(tail: str, addressee: bool = True) -> int:
                       r"Truth Social|social media))", tail)
     if medium or not addressee:
         return medium.end() if medium else 0
-    m = re.match(r"(?:\s+(?:in|on)\s+(?:a|an|his|her|their|the)?\s*[\w\s'-]{0,30}?"
-                 r"(?:statement|interview|address|post|message|briefing|video|Telegram|X|Twitter|Facebook|"
-                 r"Truth Social|social media))|(?:\s+(?!on\b|in\b|at\b|after\b|before\b|during\b|late\b|"
-                 r"earlier\b|when\b|while\b|as\b)[\w.'\u2019-]+(?:\s+(?!on\b|in\b|at\b|after\b|before\b|"
-                 r"during\b|when\b|while\b|as\b)[\w.'\u2019-]+){0,3})?", tail)
+    stop = r"(?!on\b|in\b|at\b|after\b|before\b|during\b|late\b|earlier\b|when\b|while\b|as\b|that\b)"
+    later = r"(?!the\b|a\b|an\b|this\b|last\b|that\b|on\b|in\b|at\b|after\b|before\b|during\b|when\b|while\b|as\b)"
+    m = re.match(r"(?:\s+" + stop + r"[\w.'\u2019-]+(?:\s+" + later + r"[\w.'\u2019-]+){0,3})?", tail)
     return m.end() if m else 0
 
 
@@ -232,7 +230,7 @@ def reported(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[in
             tail = _cue_tail(between, addressee=low in ("told", "tells"))
             time = TIME.match(between, tail)
             covered = time.end() if time else tail
-            after = rest[that + 1].group() if that + 1 < len(rest) else ""
+            after = words[j + 2 + that].group() if j + 2 + that < len(words) else ""
             if not between[covered:].strip() or after[:1].isupper() or after.lower() in CLAUSE_OPENERS:
                 # "said that", "told Reuters in an interview that Ukraine ...", not "said a strike that day ..."
                 return ((start + words[0].start(), start + words[k - 1].end()),

@@ -60,7 +60,8 @@ def test_speaker_first_with_fronted_phrase():
     ("Putin said on Thursday he was ready.", "Putin", "said", "he was ready."),
     ("Yermak wrote on Telegram that Kyiv was ready.", "Yermak", "wrote on Telegram", "Kyiv was ready."),
     ("He said a drone strike that day had hit a school.", "He", "said", "a drone strike that day had hit a school."),
-    ("Putin told his Security Council the same day that the operation was going to plan.", "Putin", "told",
+    ("Putin told his Security Council the same day that the operation was going to plan.", "Putin",
+     "told his Security Council",
      "the operation was going to plan."),
 ])
 def test_reported(sentence, speaker, cue, clause):

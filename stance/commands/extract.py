@@ -13,7 +13,14 @@ from stance.errors import InputError
 DEFAULT_ACTORS = Path("configs/actors")
 
 
+EPILOG = """Article formats (see stance.corpus): .jsonl / .csv with columns id, title, date, source,
+url or source_urls, text, [language, authors]; .txt with a header block of "key: value" lines
+(id, title, date, source, url, language, authors), a blank line, then the body; .html read
+with trafilatura. A folder is searched for all of these."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.epilog = EPILOG
     p.add_argument("articles", help="article file or folder (.jsonl, .csv, .txt with header, .html)")
     p.add_argument("-o", "--out", required=True, help="output statements, .jsonl or .parquet")
     p.add_argument("--actors", help=f"actor registry YAML file or folder (default: {DEFAULT_ACTORS} if present)")

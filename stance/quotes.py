@@ -755,7 +755,7 @@ class _ArticleReader:
                 return actor is not None and (head in reg.title_heads(actor, date)
                                               or text.lower().split()[-1:] == [head])
 
-            actor = self._antecedent(fits, unit_index, pos)
+            actor = self._antecedent(fits, unit_index, pos, mentions=False)  # a title refers to a speaker
         return (actor, *_speaker_kind(speaker, actor, reg))
 
     def _unit_subject(self, k: int):
@@ -832,12 +832,12 @@ class _ArticleReader:
             self._mentions[k] = found
         return self._mentions[k]
 
-    def _antecedent(self, fits, unit_index: int, pos: int) -> str | None:
+    def _antecedent(self, fits, unit_index: int, pos: int, mentions: bool = True) -> str | None:
         """The actor of the nearest earlier speaker, sentence subject or registry name that `fits`.
 
         Searches back sentence by sentence: in the sentence of `pos` only speakers and the
         subject before it; in earlier ones, speakers (last first), then the main subject,
-        then the first registry name outside quotations.
+        then (with `mentions`) the first registry name outside quotations.
         """
         reg = self.ex.registry
         for k in range(unit_index, max(-1, unit_index - 12), -1):
@@ -849,7 +849,7 @@ class _ArticleReader:
             subj = self._unit_subject(k)
             if subj and (subj[0] < pos or not current) and fits(subj[2], subj[1], subj[3], subj[4]):
                 return subj[2]
-            if current or reg is None:
+            if current or reg is None or not mentions:
                 continue
             for offset, actor_id, kind in self._unit_mentions(k):
                 a = reg.actors[actor_id]

@@ -30,8 +30,10 @@ How an article is read:
 5. Speakers are the subject's noun phrase as written. A pronoun ("he added") takes the
    nearest earlier speaker or named person of compatible kind and gender: speakers and
    subjects of the same and earlier sentences first, then registry names outside
-   quotations, the first in a sentence. The registry resolves names, titles and dated
-   roles on the article's date; an unresolved speaker keeps its text, actor id None.
+   quotations, the first in a sentence. A bare title ("the president", "the ministry")
+   that the registry cannot resolve takes the nearest earlier speaker holding such a
+   title. The registry resolves names, titles and dated roles on the article's date; an
+   unresolved speaker keeps its text, actor id None.
 
 Statements never overlap: content holding a full quotation yields only the direct
 statement, and speech reported inside another statement is part of it.

@@ -139,3 +139,20 @@ def test_transformer_early_stopping_keeps_the_best_epoch(frame):
     assert model.best_epoch_ == 1 + int(np.argmax(f1s))
     # with patience 1 training stops at the first epoch that does not improve on the best
     assert len(f1s) == 3 or f1s[-1] <= max(f1s[:-1])
+
+
+def test_transformer_onnx_paths_agree_with_pytorch(frame, tmp_path):
+    pytest.importorskip("onnx")
+    train = frame.iloc[:24]
+    model = make_model("transformer", {**TINY_TRANSFORMER, "max_steps": 2}).fit(train, stance_y(train))
+    reference, probs = model.predict(frame), model.predict_proba(frame)
+    model.p.inference = "onnx"
+    model.save(tmp_path / "fp32")
+    assert (tmp_path / "fp32" / "onnx" / "model.onnx").exists()
+    loaded = load_model(tmp_path / "fp32")
+    assert loaded.p.inference == "onnx"
+    np.testing.assert_allclose(loaded.predict_proba(frame), probs, atol=1e-4)
+    model.p.inference, model._onnx = "onnx_int8", None
+    model.save(tmp_path / "int8")
+    assert (tmp_path / "int8" / "onnx" / "model.int8.onnx").exists()
+    assert np.mean(load_model(tmp_path / "int8").predict(frame) == reference) >= 0.9

@@ -46,9 +46,10 @@ class StanceModel:
     def load(cls, directory: str | Path) -> "StanceModel":
         raise NotImplementedError
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor arguments (hyperparameters) of this model."""
-        return dict(self.params)
+    @property
+    def params(self) -> dict[str, Any]:
+        """The hyperparameters of this model (its validated `p`, as plain JSON values)."""
+        return self.p.model_dump(mode="json")
 
 
 def template_fields(template: str) -> list[str]:

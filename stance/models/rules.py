@@ -35,7 +35,6 @@ class RulesModel(StanceModel):
 
     def __init__(self, **params) -> None:
         self.p = RulesParams(**params)
-        self.params = self.p.model_dump(mode="json")
 
     def _make(self, config, scheme, fallback, label_names):
         from stance.labeling import RulesClassifier

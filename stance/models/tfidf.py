@@ -57,7 +57,6 @@ class _TfidfModel(StanceModel):
 
     def __init__(self, **params) -> None:
         self.p = TfidfParams(**params)
-        self.params = self.p.model_dump(mode="json")
 
     def _classifier(self, y: np.ndarray):
         raise NotImplementedError

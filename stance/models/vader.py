@@ -40,7 +40,6 @@ class VaderSentiment(StanceModel):
 
     def __init__(self, **params) -> None:
         self.p = VaderParams(**params)
-        self.params = self.p.model_dump(mode="json")
         self.classes_ = np.asarray([self.p.negative, self.p.neutral, self.p.positive], dtype=object)
         self._analyzer = None
 

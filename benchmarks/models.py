@@ -1,0 +1,138 @@
+"""Training time and inference throughput of every model, side by side in one run.
+
+    python benchmarks/models.py [--dataset runs/negotiation/dataset] [--quick]
+
+Uses the built sample dataset (train split for training, test split statements repeated for
+throughput); without it, a synthetic set of news-style statements. Targets on a 2-core
+machine: TF-IDF inference >= 50,000 statements/s; transformer inference >= 250 statements/s;
+one transformer epoch over 1,000 statements < 60 s; ONNX int8 predictions agree with PyTorch
+on >= 99% of test statements. The numbers depend on what else runs on the machine: `load`
+in the header is the 1-minute load average when the benchmark started.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from stance.models import make_model  # noqa: E402
+
+SYNTHETIC = [
+    ("open", "neutral", "We are ready to resume direct talks in Istanbul at any time"),
+    ("conditional", "neutral", "A meeting is possible only once the delegations reach concrete agreements"),
+    ("evasive", "neutral", "It is premature to talk about the outcome of the contacts"),
+    ("rejecting", "negative", "There is nothing to discuss with them; the summit is a waste of time"),
+    ("none", "negative", "Forces shelled the city overnight, killing three civilians and injuring twelve"),
+    ("open", "positive", "We welcome the proposal for a ceasefire and hope the other side will feel the same way"),
+]
+
+
+def load_data(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    if path.exists():
+        from datasets import load_from_disk
+
+        dd = load_from_disk(str(path))
+        out = []
+        for split in ("train", "test"):
+            df = dd[split].to_pandas()
+            df = df[(df["label"] >= 0) & (df["sentiment"] >= 0)].reset_index(drop=True)
+            df["stance_y"] = [dd[split].features["label"].names[i] for i in df["label"]]
+            df["sentiment_y"] = [dd[split].features["sentiment"].names[i] for i in df["sentiment"]]
+            out.append(df)
+        return out[0], out[1], f"{path} (train {len(out[0])}, test {len(out[1])})"
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(800):
+        stance, sentiment, text = SYNTHETIC[i % len(SYNTHETIC)]
+        rows.append({"text": f"{text}, official number {rng.integers(1000)} said", "speaker": "official",
+                     "stance_y": stance, "sentiment_y": sentiment})
+    df = pd.DataFrame(rows)
+    return df.iloc[:600].reset_index(drop=True), df.iloc[600:].reset_index(drop=True), "synthetic (600/200)"
+
+
+def repeat_to(df: pd.DataFrame, n: int) -> pd.DataFrame:
+    return pd.concat([df] * (n // len(df) + 1), ignore_index=True).iloc[:n]
+
+
+def throughput(model, X: pd.DataFrame) -> float:
+    model.predict_proba(X.iloc[:64])  # warm-up (lazy imports, ONNX session)
+    start = time.perf_counter()
+    model.predict_proba(X)
+    return len(X) / (time.perf_counter() - start)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dataset", type=Path, default=Path("runs/negotiation/dataset"))
+    ap.add_argument("--quick", action="store_true", help="smaller inference sets and one transformer epoch")
+    args = ap.parse_args()
+    train, test, source = load_data(args.dataset)
+    n_fast, n_slow, n_transformer = (10_000, 1_000, 300) if args.quick else (50_000, 5_000, 1_000)
+    print(f"data: {source}; mean statement length {test['text'].str.len().mean():.0f} characters")
+    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    print(f"{'model':<22}{'task':<11}{'train s':>9}{'statements/s':>15}{'n scored':>10}")
+    results = {}
+
+    def report(name: str, task: str, train_s: float, rate: float, n: int) -> None:
+        results[name] = rate
+        print(f"{name:<22}{task:<11}{train_s:>9.2f}{rate:>15,.0f}{n:>10,}", flush=True)
+
+    for model_type in ("tfidf_logreg", "tfidf_svm"):
+        start = time.perf_counter()
+        model = make_model(model_type).fit(train, train["stance_y"].tolist())
+        report(model_type, "stance", time.perf_counter() - start, throughput(model, repeat_to(test, n_fast)), n_fast)
+    start = time.perf_counter()
+    rules = make_model("rules").fit(train, train["stance_y"].tolist())
+    report("rules", "stance", time.perf_counter() - start, throughput(rules, repeat_to(test, n_slow)), n_slow)
+    start = time.perf_counter()
+    vader = make_model("vader").fit(train, train["sentiment_y"].tolist())
+    report("vader", "sentiment", time.perf_counter() - start, throughput(vader, repeat_to(test, n_slow)), n_slow)
+
+    # transformer: one epoch over 1,000 statements, then inference in PyTorch and ONNX int8
+    epochs = 1 if args.quick else 3
+    start = time.perf_counter()
+    model = make_model("transformer", {"epochs": epochs}).fit(train, train["stance_y"].tolist())
+    train_s = time.perf_counter() - start
+    report("transformer (torch)", "stance", train_s, throughput(model, repeat_to(test, n_transformer)), n_transformer)
+    reference = model.predict(test)
+    agreement = {}
+    for mode in ("onnx", "onnx_int8"):
+        model.p.inference, model._onnx = mode, None
+        start = time.perf_counter()
+        model.predict_proba(test.iloc[:8])
+        export_s = time.perf_counter() - start
+        report(f"transformer ({mode})", "stance", export_s, throughput(model, repeat_to(test, n_transformer)),
+               n_transformer)
+        agreement[mode] = float(np.mean(model.predict(test) == reference))
+    print(f"  ({epochs} epoch(s) on {len(train)} statements: {train_s:.1f} s; the onnx rows' train s is the "
+          f"export (+ quantisation) time)")
+    for mode, share in agreement.items():
+        print(f"  {mode} vs torch: same label on {share:.1%} of {len(test)} test statements")
+
+    big = repeat_to(train, 1000)
+    epoch_model = make_model("transformer", {"epochs": 1})
+    start = time.perf_counter()
+    epoch_model.fit(big, big["stance_y"].tolist())
+    epoch_s = time.perf_counter() - start
+    print(f"transformer: one epoch over 1,000 statements: {epoch_s:.1f} s (target < 60 s)")
+
+    tfidf = min(results["tfidf_logreg"], results["tfidf_svm"])
+    fastest = max(results["transformer (torch)"], results["transformer (onnx)"], results["transformer (onnx_int8)"])
+    print(f"targets: tfidf {tfidf:,.0f}/s (>= 50,000: {'met' if tfidf >= 50_000 else 'NOT met'}); "
+          f"transformer {fastest:,.0f}/s (>= 250: {'met' if fastest >= 250 else 'NOT met'}); "
+          f"epoch {epoch_s:.0f} s (< 60: {'met' if epoch_s < 60 else 'NOT met'}); "
+          f"onnx_int8 agreement {agreement['onnx_int8']:.1%}, onnx float32 {agreement['onnx']:.1%} "
+          f"(>= 99%: {'met' if max(agreement.values()) >= 0.99 else 'NOT met'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -156,3 +156,21 @@ def test_transformer_onnx_paths_agree_with_pytorch(frame, tmp_path):
     model.save(tmp_path / "int8")
     assert (tmp_path / "int8" / "onnx" / "model.int8.onnx").exists()
     assert np.mean(load_model(tmp_path / "int8").predict(frame) == reference) >= 0.9
+
+
+def test_transformer_train_layers_freezes_the_lower_encoder(frame):
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from stance.models.transformer import default_encoder_path
+
+    train = frame.iloc[:24]
+    model = make_model("transformer", {**TINY_TRANSFORMER, "train_layers": 1, "learning_rate": 1e-3}).fit(
+        train, stance_y(train))
+    base = AutoModelForSequenceClassification.from_pretrained(default_encoder_path(), num_labels=5)
+    tuned, original = model.model_.base_model.encoder.layer, base.base_model.encoder.layer
+    for i in range(len(tuned) - 1):
+        for a, b in zip(tuned[i].parameters(), original[i].parameters()):
+            assert torch.equal(a, b)
+    assert any(not torch.equal(a, b) for a, b in zip(tuned[-1].parameters(), original[-1].parameters()))
+    assert torch.equal(model.model_.get_input_embeddings().weight, base.get_input_embeddings().weight)

@@ -59,6 +59,8 @@ class TransformerParams(StrictModel):
     class_weight: Literal["balanced"] | None = "balanced"
     freeze_embeddings: bool = Field(True, description="keep the word-embedding matrix fixed (half the "
                                                       "parameters; faster, and steadier on small data)")
+    train_layers: int | None = Field(None, ge=0, description="fine-tune only the top N encoder layers (and the "
+                                                            "head); None = all. Fewer is faster to train")
     bucket: bool = Field(True, description="batch statements of similar length together (less padding)")
     patience: int = Field(2, ge=1, description="epochs without dev macro-F1 gain before stopping")
     seed: int = 0
@@ -91,6 +93,24 @@ def _quiet_transformers() -> None:
 
     logging.set_verbosity_error()
     logging.disable_progress_bar()
+
+
+def _freeze_lower_layers(model, keep: int) -> None:
+    """Freeze the encoder except its top `keep` layers (and whatever follows them, e.g. pooler and head)."""
+    import torch
+
+    layers = next((m for n, m in model.base_model.named_modules()
+                   if isinstance(m, torch.nn.ModuleList) and n.split(".")[-1] in ("layer", "layers") and len(m)), None)
+    if layers is None:
+        raise ValueError("train_layers: cannot find the encoder's layer list in this model; leave train_layers unset")
+    top = {id(w) for layer in list(layers)[len(layers) - keep:] for w in layer.parameters()} if keep else set()
+    in_layers = {id(w) for layer in layers for w in layer.parameters()}
+    embeddings = {id(w) for w in model.get_input_embeddings().parameters()}
+    for name, w in model.base_model.named_parameters():
+        if id(w) in in_layers:
+            w.requires_grad_(id(w) in top)
+        elif name.startswith("embeddings") or id(w) in embeddings:
+            w.requires_grad_(False)
 
 
 def _macro_f1(gold: np.ndarray, pred: np.ndarray, k: int) -> float:
@@ -176,6 +196,8 @@ class TransformerClassifier(StanceModel):
         model, p, k = self.model_, self.p, len(self.classes_)
         if p.freeze_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
+        if p.train_layers is not None:
+            _freeze_lower_layers(model, p.train_layers)
         weights = None
         if p.class_weight == "balanced":
             counts = np.bincount(y_idx, minlength=k).astype(float)

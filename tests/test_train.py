@@ -140,5 +140,14 @@ def test_train_evaluate_predict_commands(tmp_path, dataset, capsys):
     assert [r["stance"] for r in rows] == ["open", "rejecting"]
     assert rows[0]["stance_input"] == "open" and rows[0]["stance_model"].startswith("a/seed_")
     assert set(rows[1]["stance_probs"]) == {"conditional", "evasive", "none", "open", "rejecting"}
+    article = {"id": "new-2", "date": "2025-05-16", "title": "Talks",
+               "text": "\"We are ready to resume talks with Kyiv at any time,\" Kremlin spokesman Dmitry Peskov "
+                       "told reporters on Friday.\n\nUkraine's foreign minister said there was nothing to discuss."}
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(json.dumps(article) + "\n")
+    assert main(["predict", "--model", str(runs / "a"), str(articles), "-o", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows and rows[0]["text"] == "We are ready to resume talks with Kyiv at any time"
+    assert rows[0]["stance"] == "open" and rows[0]["speaker"].endswith("Dmitry Peskov")
     assert main(["train", str(tmp_path / "missing.yaml")]) == 2
     assert "file not found" in capsys.readouterr().err

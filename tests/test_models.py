@@ -141,6 +141,7 @@ def test_transformer_early_stopping_keeps_the_best_epoch(frame):
     assert len(f1s) == 3 or f1s[-1] <= max(f1s[:-1])
 
 
+@pytest.mark.slow  # two ONNX exports (~30 s); PyTorch inference is covered by the tests above
 def test_transformer_onnx_paths_agree_with_pytorch(frame, tmp_path):
     pytest.importorskip("onnx")
     train = frame.iloc[:24]

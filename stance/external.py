@@ -31,7 +31,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from pydantic import Field, model_validator
 
 from stance.config import StrictModel
 from stance.errors import InputError
+from stance.jsonl import iter_json_objects
 
 Format = Literal["csv", "tsv", "jsonl", "semeval2016", "pstance"]
 
@@ -221,15 +221,7 @@ class _JsonRow(dict):
 
 
 def _jsonl_rows(path: Path, lines: list[str]) -> Iterator[tuple[int, dict]]:
-    for n, raw in enumerate(lines, 1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON: {exc.msg} at column {exc.colno}", path=path, line=n) from None
-        if not isinstance(obj, dict):
-            raise InputError("expected a JSON object", path=path, line=n)
+    for n, obj in iter_json_objects(path, lines):
         yield n, _JsonRow(obj)
 
 

@@ -19,15 +19,8 @@ def validation_field(err: ValidationError) -> str:
     return ".".join(str(p) for p in loc) or "(record)"
 
 
-def iter_jsonl(path: str | Path, model: type[M], encoding: str = "utf-8") -> Iterator[tuple[int, M]]:
-    """Yield (line number, record) for each non-blank line; raise InputError naming file, line, field."""
-    path = Path(path)
-    try:
-        lines = path.read_bytes().decode(encoding).splitlines()
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError(f"bytes that are not valid {encoding} at byte {exc.start}; "
-                         f"pass the right encoding (e.g. --encoding cp1252)", path=path, line=line) from None
+def iter_json_objects(path: str | Path, lines: list[str]) -> Iterator[tuple[int, dict]]:
+    """Yield (line number, object) for each non-blank line; InputError names file and line."""
     for n, raw in enumerate(lines, 1):
         if not raw.strip():
             continue
@@ -37,6 +30,19 @@ def iter_jsonl(path: str | Path, model: type[M], encoding: str = "utf-8") -> Ite
             raise InputError(f"malformed JSON: {exc.msg} at column {exc.colno}", path=path, line=n) from None
         if not isinstance(data, dict):
             raise InputError("expected a JSON object", path=path, line=n)
+        yield n, data
+
+
+def iter_jsonl(path: str | Path, model: type[M], encoding: str = "utf-8") -> Iterator[tuple[int, M]]:
+    """Yield (line number, record) for each non-blank line; raise InputError naming file, line, field."""
+    path = Path(path)
+    try:
+        lines = path.read_bytes().decode(encoding).splitlines()
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InputError(f"bytes that are not valid {encoding} at byte {exc.start}; "
+                         f"pass the right encoding (e.g. --encoding cp1252)", path=path, line=line) from None
+    for n, data in iter_json_objects(path, lines):
         try:
             yield n, model.model_validate(data)
         except ValidationError as exc:

@@ -54,7 +54,7 @@ from pydantic import Field, field_validator, model_validator
 from stance import __version__
 from stance.config import StrictModel, load_config
 from stance.errors import ConfigError, InputError
-from stance.external import ExternalSource, LoadReport, load_external
+from stance.external import ExternalSource, load_external
 from stance.schemes import LabelScheme, load_scheme
 from stance.splits import (SPLITS, SplitConfig, SplitRow, assert_no_leakage, assign_splits, group_ids, leakage,
                            merge_cluster_ids)

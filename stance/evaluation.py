@@ -254,7 +254,7 @@ def _pm(block: dict | None, digits: int = 3) -> str:
 def markdown_tables(result: dict) -> str:
     """The evaluation as Markdown: one table of runs per task, then the paired comparisons."""
     s = result["settings"]
-    lines = [f"# Evaluation on the held-out test split", "",
+    lines = ["# Evaluation on the held-out test split", "",
              f"Mean ± sample std over seeds; 95% CI by bootstrap over {s['unit']}s ({s['n_boot']} resamples, "
              f"seed {s['seed']}) of the seed-mean macro-F1. ECE: 10 equal-width bins, confidence of the predicted label.",
              ""]

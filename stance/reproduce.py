@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
-import yaml
 
 from stance.experiment import ExperimentConfig, load_experiment
 from stance.stages import StageRunner

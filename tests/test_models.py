@@ -175,3 +175,31 @@ def test_transformer_train_layers_freezes_the_lower_encoder(frame):
             assert torch.equal(a, b)
     assert any(not torch.equal(a, b) for a, b in zip(tuned[-1].parameters(), original[-1].parameters()))
     assert torch.equal(model.model_.get_input_embeddings().weight, base.get_input_embeddings().weight)
+
+
+def test_cached_lower_layers_give_the_models_own_logits(frame):
+    """Training the top layers on cached lower-layer states computes what the full model computes."""
+    import torch
+
+    train, dev = frame.iloc[:24], frame.iloc[24:36]
+    params = {**TINY_TRANSFORMER, "train_layers": 2, "learning_rate": 1e-3, "seed": 3}
+    model = make_model("transformer", params).fit(train, stance_y(train))
+    assert model.prefix_cached_
+    ids = model._encode(model._texts(dev))
+    states = model._frozen_prefix(ids)
+    assert [len(s) for s in states] == [len(x) for x in ids]
+    model.model_.eval()  # no dropout: both paths are deterministic functions of the input
+    with torch.no_grad():
+        cached = model._top_logits(*model._pad_states(states))
+        input_ids, mask = model._batch(ids)
+        full = model.model_(input_ids=input_ids, attention_mask=mask).logits
+    torch.testing.assert_close(cached, full, atol=1e-4, rtol=1e-4)
+    again = make_model("transformer", params).fit(train, stance_y(train))
+    assert np.array_equal(again.predict_proba(dev), model.predict_proba(dev))
+
+
+def test_prefix_cache_is_used_only_with_frozen_lower_layers(frame):
+    train = frame.iloc[:24]
+    assert not make_model("transformer", TINY_TRANSFORMER).fit(train, stance_y(train)).prefix_cached_
+    off = make_model("transformer", {**TINY_TRANSFORMER, "train_layers": 1, "cache_frozen": False})
+    assert not off.fit(train, stance_y(train)).prefix_cached_

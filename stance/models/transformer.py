@@ -8,7 +8,9 @@ template over the row's columns ("{text}", "{speaker} [SEP] {text}", "{target} [
 Training is a plain PyTorch loop: dynamic padding over length-bucketed batches, the
 word-embedding matrix frozen by default (half the parameters), class-weighted cross-entropy, AdamW with
 linear warm-up and decay, evaluation on the dev set after every epoch with early stopping on
-dev macro-F1 (the best epoch's weights are kept). With the same seed, data and thread count
+dev macro-F1 (the best epoch's weights are kept). With `train_layers`, the frozen lower layers
+are run once per statement (without dropout) and the top layers train on their cached output
+(`cache_frozen`; BERT-type encoders). With the same seed, data and thread count
 the run is deterministic on CPU (`torch.use_deterministic_algorithms`, fixed threads, seeded
 shuffling and dropout). Inference sorts inputs by length and runs under `torch.inference_mode`;
 `inference: onnx` runs the exported model in ONNX Runtime (float32, same labels as PyTorch);
@@ -61,6 +63,9 @@ class TransformerParams(StrictModel):
                                                       "parameters; faster, and steadier on small data)")
     train_layers: int | None = Field(None, ge=0, description="fine-tune only the top N encoder layers (and the "
                                                             "head); None = all. Fewer is faster to train")
+    cache_frozen: bool = Field(True, description="with train_layers: run the frozen lower layers once per statement "
+                                                 "(no dropout) and train the top layers on their cached output; "
+                                                 "about twice as fast. BERT-type encoders; others run the full model")
     bucket: bool = Field(True, description="batch statements of similar length together (less padding)")
     patience: int = Field(2, ge=1, description="epochs without dev macro-F1 gain before stopping")
     seed: int = 0
@@ -111,6 +116,15 @@ def _freeze_lower_layers(model, keep: int) -> None:
             w.requires_grad_(id(w) in top)
         elif name.startswith("embeddings") or id(w) in embeddings:
             w.requires_grad_(False)
+
+
+CACHE_LIMIT_BYTES = 2 * 1024**3  # larger training sets run the full model every step instead
+
+
+def _can_cache_prefix(model) -> bool:
+    """Whether the top-layer training path knows this model's layout (BERT encoder, pooler, classifier)."""
+    return (getattr(model.config, "model_type", None) == "bert" and hasattr(model, "bert")
+            and hasattr(model, "classifier") and hasattr(model, "dropout"))
 
 
 def _macro_f1(gold: np.ndarray, pred: np.ndarray, k: int) -> float:
@@ -215,14 +229,19 @@ class TransformerClassifier(StanceModel):
         scheduler = get_linear_schedule_with_warmup(optimizer, int(p.warmup_ratio * total), total)
         generator = torch.Generator().manual_seed(p.seed)
         y_t = torch.tensor(y_idx, dtype=torch.long)
+        prefix = self._frozen_prefix(ids) if self._use_prefix_cache(ids) else None
+        self.prefix_cached_ = prefix is not None
         best_f1, best_state, stale, step = -1.0, None, 0, 0
         self.history_ = []
         for epoch in range(1, p.epochs + 1):
             model.train()
             start, running = time.perf_counter(), 0.0
             for rows in self._batches(ids, generator):
-                input_ids, mask = self._batch([ids[i] for i in rows])
-                logits = model(input_ids=input_ids, attention_mask=mask).logits
+                if prefix is None:
+                    input_ids, mask = self._batch([ids[i] for i in rows])
+                    logits = model(input_ids=input_ids, attention_mask=mask).logits
+                else:
+                    logits = self._top_logits(*self._pad_states([prefix[i] for i in rows]))
                 loss = loss_fn(logits, y_t[rows])
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -252,6 +271,58 @@ class TransformerClassifier(StanceModel):
         self.best_epoch_ = next((r["epoch"] for r in reversed(self.history_) if r.get("best")),
                                 self.history_[-1]["epoch"])
         model.eval()
+
+    # -- training on cached lower layers -----------------------------------------------
+    def _use_prefix_cache(self, ids: list[list[int]]) -> bool:
+        p = self.p
+        if p.train_layers is None or not p.cache_frozen or not _can_cache_prefix(self.model_):
+            return False
+        width = self.model_.config.hidden_size * 4  # bytes per token of float32 states
+        return sum(len(x) for x in ids) * width <= CACHE_LIMIT_BYTES
+
+    def _frozen_prefix(self, ids: list[list[int]]) -> list:
+        """Output of the last frozen layer for each statement ([tokens, hidden]), computed once without
+        dropout: the frozen layers get no gradient, so every epoch would recompute the same thing."""
+        import torch
+
+        first_trained = self.model_.config.num_hidden_layers - self.p.train_layers
+        states: list = [None] * len(ids)
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        self.model_.eval()
+        with torch.no_grad():  # not inference_mode: the states feed layers that are trained
+            for b in range(0, len(order), self.p.eval_batch_size):
+                rows = order[b: b + self.p.eval_batch_size]
+                input_ids, mask = self._batch([ids[i] for i in rows])
+                hidden = self.model_.bert(input_ids=input_ids, attention_mask=mask,
+                                          output_hidden_states=True).hidden_states[first_trained]
+                for j, i in enumerate(rows):
+                    states[i] = hidden[j, : len(ids[i])].clone()
+        self.model_.train()
+        return states
+
+    @staticmethod
+    def _pad_states(states: list) -> tuple:
+        import torch
+
+        hidden = torch.nn.utils.rnn.pad_sequence(states, batch_first=True)
+        mask = torch.zeros(hidden.shape[:2], dtype=torch.long)
+        for i, s in enumerate(states):
+            mask[i, : len(s)] = 1
+        return hidden, mask
+
+    def _top_logits(self, hidden, mask):
+        """Logits from the output of the last frozen layer: the trained layers, pooler, dropout, classifier
+        (the same computation as the model's own forward from that layer on)."""
+        import torch
+
+        bert = self.model_.bert
+        additive = (1.0 - mask[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
+        first_trained = self.model_.config.num_hidden_layers - self.p.train_layers
+        for layer in bert.encoder.layer[first_trained:]:
+            out = layer(hidden, attention_mask=additive)
+            hidden = out[0] if isinstance(out, tuple) else out
+        pooled = bert.pooler(hidden) if bert.pooler is not None else hidden[:, 0]
+        return self.model_.classifier(self.model_.dropout(pooled))
 
     def _batches(self, ids: list[list[int]], generator) -> list[list[int]]:
         """One epoch's batches of row indices: a seeded shuffle; with `bucket`, windows of 8 batches
@@ -369,7 +440,8 @@ class TransformerClassifier(StanceModel):
         if self.p.inference != "torch":
             self.export_onnx(directory / "onnx", quantize=self.p.inference == "onnx_int8")
         write_manifest(directory, self.type_name, list(self.classes_), params=self.params,
-                       history_=self.history_, best_epoch_=getattr(self, "best_epoch_", None))
+                       history_=self.history_, best_epoch_=getattr(self, "best_epoch_", None),
+                       prefix_cached_=getattr(self, "prefix_cached_", False))
 
     @classmethod
     def load(cls, directory: str | Path) -> "TransformerClassifier":

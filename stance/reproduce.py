@@ -136,9 +136,11 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
                 if lc.models and model_config.stem not in lc.models:
                     continue
                 cfg = run_config(exp, paths, task, model_config, paths.learning_curve, seeds=lc.seeds)
-                runner.run(f"learning-curve {cfg.name}", [paths.dataset], [cfg.model_dump(mode="json"),
+                full = paths.run_dir(task, model_config.stem)  # its seeds stand for fraction 1
+                runner.run(f"learning-curve {cfg.name}", [paths.dataset, full], [cfg.model_dump(mode="json"),
                            lc.model_dump(mode="json")], [cfg.run_dir / "learning_curve.json"],
-                           lambda cfg=cfg: learning_curve(cfg, lc.fractions, lc.seeds, log=log))
+                           lambda cfg=cfg, full=full: learning_curve(cfg, lc.fractions, lc.seeds, log=log,
+                                                                     full_run=full))
 
     tl = exp.timeline
     for task, tcfg in exp.tasks.items():

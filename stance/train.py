@@ -370,32 +370,65 @@ def nested_group_sample(groups: np.ndarray, fraction: float, seed: int) -> np.nd
     return np.fromiter((g in chosen for g in groups), dtype=bool, count=len(groups))
 
 
+def full_run_metrics(cfg: RunConfig, full_run: str | Path | None, fingerprint: str) -> dict[int, dict]:
+    """Per-seed metrics of `full_run`, a run folder trained on the whole train split, when it used the
+    same data (fingerprint), task and model settings as `cfg`; empty otherwise."""
+    if full_run is None:
+        return {}
+    full_run = Path(full_run)
+    try:
+        saved = yaml.safe_load((full_run / "config.yaml").read_text(encoding="utf-8"))
+        run = json.loads((full_run / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    mine = cfg.model_dump(mode="json")
+    if saved.get("data") != mine["data"] or saved.get("model") != mine["model"] \
+            or run.get("data_fingerprint") != fingerprint:
+        return {}
+    out = {}
+    for seed in saved.get("seeds", []):
+        path = full_run / f"seed_{seed}" / "metrics.json"
+        if path.exists():
+            out[int(seed)] = json.loads(path.read_text(encoding="utf-8"))
+    return out
+
+
 def learning_curve(cfg: RunConfig, fractions: list[float], seeds: list[int] | None = None,
-                   log=print) -> list[dict]:
+                   log=print, full_run: str | Path | None = None) -> list[dict]:
     """Test macro-F1 after training on growing group-sampled fractions of train; writes
-    <run_dir>/learning_curve.json and returns its records."""
+    <run_dir>/learning_curve.json and returns its records.
+
+    Fraction 1 is the whole train split in its own order, i.e. the training of a plain run:
+    where `full_run` is a run folder of the same data and model settings, its seeds' test
+    metrics are taken instead of training again (`reused_from` says so)."""
     if not fractions or any(not 0 < f <= 1 for f in fractions):
         raise ConfigError("fractions must lie in (0, 1]", field="fractions")
     cfg = resolve_config(cfg)
     data = load_task_data(cfg.data)
     train, dev, test = (data.splits[s] for s in SPLITS)
     groups = group_column(train)
+    reuse = full_run_metrics(cfg, full_run, data.fingerprint)
     results = []
     for seed in seeds or cfg.seeds:
         for fraction in sorted(fractions):
             sub = train[nested_group_sample(groups, fraction, seed)].reset_index(drop=True)
-            model = make_model(cfg.model.type, _seeded_params(cfg, seed))
-            start = time.perf_counter()
-            model.fit(sub, sub["y"].tolist(), eval_set=(dev, dev["y"].tolist()) if len(dev) else None)
-            seconds = time.perf_counter() - start
-            _, metrics = _score(model, test, data.labels, seed, "test")
-            results.append({"task": cfg.data.task, "model": cfg.name, "model_type": cfg.model.type,
-                            "fraction": fraction, "seed": seed, "n_train": int(len(sub)),
-                            "n_train_groups": int(len(set(group_column(sub)))), "macro_f1": metrics["macro_f1"],
-                            "f1": metrics["macro_f1"], "accuracy": metrics["accuracy"],
-                            "train_seconds": round(seconds, 3)})
+            record = {"task": cfg.data.task, "model": cfg.name, "model_type": cfg.model.type,
+                      "fraction": fraction, "seed": seed, "n_train": int(len(sub)),
+                      "n_train_groups": int(len(set(group_column(sub))))}
+            if fraction == 1 and seed in reuse and reuse[seed].get("n_train") == len(sub):
+                metrics = reuse[seed]["test"]
+                record.update(train_seconds=reuse[seed].get("train_seconds"), reused_from=str(full_run))
+            else:
+                model = make_model(cfg.model.type, _seeded_params(cfg, seed))
+                start = time.perf_counter()
+                model.fit(sub, sub["y"].tolist(), eval_set=(dev, dev["y"].tolist()) if len(dev) else None)
+                record["train_seconds"] = round(time.perf_counter() - start, 3)
+                _, metrics = _score(model, test, data.labels, seed, "test")
+            record.update(macro_f1=metrics["macro_f1"], f1=metrics["macro_f1"], accuracy=metrics["accuracy"])
+            results.append(record)
             log(f"{cfg.name} learning curve: fraction {fraction:g}, seed {seed}, n={len(sub)}: "
-                f"test macro-F1 {metrics['macro_f1']:.3f}")
+                f"test macro-F1 {metrics['macro_f1']:.3f}" + (" (from the full run)" if "reused_from" in record
+                                                               else ""))
     cfg.run_dir.mkdir(parents=True, exist_ok=True)
     _json(cfg.run_dir / "learning_curve.json", {"metric": "test macro-F1 (f1 = macro_f1)",
                                                 "data_fingerprint": data.fingerprint, "results": results})

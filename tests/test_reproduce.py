@@ -39,6 +39,13 @@ def test_reproduce_writes_every_figure_and_table_and_is_deterministic(tmp_path, 
                   "seed_2/model/manifest.json"):
             assert (run_dir / f).exists(), f"{run}/{f}"
     first = _metrics(work)
+    # the learning curve's fraction 1 is the main run's seed 1, not a second training
+    for model in ("tfidf_logreg", "transformer"):
+        curve = json.loads((work / "learning_curve" / f"stance-{model}" / "learning_curve.json").read_text())["results"]
+        full = next(r for r in curve if r["fraction"] == 1.0)
+        assert full["reused_from"] == str(work / "runs" / f"stance-{model}")
+        seed_1 = json.loads((work / "runs" / f"stance-{model}" / "seed_1" / "metrics.json").read_text())
+        assert full["macro_f1"] == seed_1["test"]["macro_f1"]
     capsys.readouterr()
 
     # a second run with nothing changed skips every stage

@@ -106,6 +106,25 @@ def test_learning_curve_grows_by_whole_articles(tmp_path, dataset):
     assert small.sum() == 9 and large.sum() == 18 and not (small & ~large).any()
 
 
+def test_learning_curve_takes_fraction_one_from_a_matching_full_run(tmp_path, dataset):
+    for sub in ("full", "lc", "lc2"):
+        (tmp_path / sub).mkdir()
+    full = train_run(load_run_config(write_config(tmp_path / "full", dataset, seeds=[1, 2],
+                                                  model={"type": "tfidf_svm"})), log=lambda *_: None)
+    cfg = load_run_config(write_config(tmp_path / "lc", dataset, seeds=[1], model={"type": "tfidf_svm"}))
+    fresh = learning_curve(cfg, [0.5, 1.0], seeds=[1], log=lambda *_: None)
+    reused = learning_curve(cfg, [0.5, 1.0], seeds=[1], log=lambda *_: None, full_run=full)
+    # the full run's seed 1 trained on exactly what fraction 1 trains on: same score, no second training
+    assert "reused_from" not in fresh[1] and reused[1]["reused_from"] == str(full)
+    assert reused[1]["macro_f1"] == fresh[1]["macro_f1"]
+    assert reused[1]["macro_f1"] == json.loads((full / "seed_1" / "metrics.json").read_text())["test"]["macro_f1"]
+    assert "reused_from" not in reused[0]
+    # other settings: the full run does not stand for fraction 1
+    other = load_run_config(write_config(tmp_path / "lc2", dataset, seeds=[1],
+                                         model={"type": "tfidf_svm", "params": {"C": 0.5}}))
+    assert "reused_from" not in learning_curve(other, [1.0], seeds=[1], log=lambda *_: None, full_run=full)[0]
+
+
 def test_crossfit_predicts_every_row_from_a_model_that_never_saw_its_article(tmp_path, dataset):
     cfg = load_run_config(write_config(tmp_path, dataset, seeds=[1]))
     out = crossfit_predict(cfg, k=5, log=lambda *_: None)

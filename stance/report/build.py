@@ -84,10 +84,29 @@ def results_table(evaluation: dict, task: str) -> tuple[str, pd.DataFrame]:
     return "\n".join(lines), pd.DataFrame(rows)
 
 
+def _oriented(p: dict, evaluation: dict) -> dict:
+    """The pair with the transformer (or else the model with the higher mean) as `a`, so Δ reads a − b."""
+    runs = evaluation["runs"]
+
+    def rank(name: str) -> tuple[bool, float]:
+        return runs[name]["model_type"].startswith("transformer"), runs[name]["macro_f1"]["mean"]
+
+    if rank(p["a"]) >= rank(p["b"]):
+        return p
+    return {**p, "a": p["b"], "b": p["a"], "diff_macro_f1": -p["diff_macro_f1"],
+            "ci_low": -p["ci_high"], "ci_high": -p["ci_low"]}
+
+
 def paired_table(evaluation: dict, task: str) -> str:
-    """Markdown table of the paired tests of one task, transformer comparisons first."""
-    pairs = [p for p in evaluation["paired"] if p["task"] == task]
-    pairs.sort(key=lambda p: ("transformer" not in p["a"] + p["b"], p["a"], p["b"]))
+    """Markdown table of the paired tests of one task, transformer comparisons first.
+
+    Each pair is oriented so that `a` is the transformer, or else the model with the higher
+    mean macro-F1: Δ is a − b and its interval flips with it; the p-values are two-sided."""
+    pairs = [_oriented(p, evaluation) for p in evaluation["paired"] if p["task"] == task]
+    runs = evaluation["runs"]
+    # transformer pairs first; within them, the strongest competitor first
+    pairs.sort(key=lambda p: (not runs[p["a"]]["model_type"].startswith("transformer"),
+                              -runs[p["a"]]["macro_f1"]["mean"], -runs[p["b"]]["macro_f1"]["mean"]))
     lines = ["| model a | model b | Δ macro-F1 (a − b) | 95% CI | p (article bootstrap) | p (randomisation) |",
              "|---|---|---|---|---|---|"]
     strip = f"{task}-"
@@ -96,6 +115,22 @@ def paired_table(evaluation: dict, task: str) -> str:
                      f"[{p['ci_low']:+.3f}, {p['ci_high']:+.3f}] | {p['p_bootstrap']:.3f} | "
                      f"{p['p_randomization']:.3f} |")
     return "\n".join(lines)
+
+
+def headline_comparison(evaluation: dict, task: str, model_dirs: Path) -> str | None:
+    """One sentence: the transformer against the TF-IDF model with the best dev macro-F1 (never test)."""
+    tfidf = _best_of(evaluation, task, model_dirs, "tfidf")
+    transformer = _best_of(evaluation, task, model_dirs, "transformer")
+    pair = next((p for p in evaluation["paired"] if {p["a"], p["b"]} == {tfidf, transformer}), None)
+    if pair is None:
+        return None
+    p = _oriented(pair, evaluation)
+    strip = f"{task}-"
+    verdict = "the interval excludes zero" if p["ci_low"] > 0 or p["ci_high"] < 0 else "the interval includes zero"
+    return (f"**{p['a'].removeprefix(strip)} versus the best TF-IDF model on dev "
+            f"({tfidf.removeprefix(strip)})**: Δ macro-F1 {p['diff_macro_f1']:+.3f}, 95% CI "
+            f"[{p['ci_low']:+.3f}, {p['ci_high']:+.3f}] ({verdict}); p = {p['p_bootstrap']:.3f} (article "
+            f"bootstrap), {p['p_randomization']:.3f} (randomisation).")
 
 
 def _best_of(evaluation: dict, task: str, model_dirs: Path, prefix: str) -> str | None:
@@ -155,8 +190,11 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path)
         evaluation = _json(paths.evaluation / task / "evaluation.json")
         table, frame = results_table(evaluation, task)
         comparison.append(frame)
-        sections.append(f"### {task.capitalize()}\n\n{table}\n\nPaired tests on the same test statements "
-                        f"(difference of seed-mean macro-F1):\n\n{paired_table(evaluation, task)}\n")
+        headline = headline_comparison(evaluation, task, paths.runs)
+        sections.append(f"### {task.capitalize()}\n\n{table}\n\n" + (f"{headline}\n\n" if headline else "")
+                        + "Paired tests on the same test statements (difference of seed-mean macro-F1; each pair "
+                          "oriented so that a is the transformer, or else the model with the higher mean; "
+                          f"two-sided p):\n\n{paired_table(evaluation, task)}\n")
         for prefix, title in (("tfidf", "best TF-IDF"), ("transformer", "transformer")):
             name = _best_of(evaluation, task, paths.runs, prefix)
             if name:

@@ -1,0 +1,43 @@
+"""The report's results tables: paired tests read as transformer minus baseline."""
+from __future__ import annotations
+
+import json
+
+from stance.report.build import headline_comparison, paired_table
+
+
+def _run(model_type: str, mean: float) -> dict:
+    return {"task": "stance", "model_type": model_type, "macro_f1": {"mean": mean}}
+
+
+EVALUATION = {
+    "runs": {"stance-tfidf_logreg": _run("tfidf_logreg", 0.44), "stance-tfidf_svm": _run("tfidf_svm", 0.46),
+             "stance-transformer": _run("transformer", 0.53), "stance-rules": _run("rules", 0.28)},
+    # pairs as evaluate_runs writes them: a − b in the order the runs were listed
+    "paired": [
+        {"task": "stance", "a": "stance-tfidf_logreg", "b": "stance-transformer", "diff_macro_f1": -0.087,
+         "ci_low": -0.146, "ci_high": -0.027, "p_bootstrap": 0.006, "p_randomization": 0.011},
+        {"task": "stance", "a": "stance-tfidf_svm", "b": "stance-transformer", "diff_macro_f1": -0.067,
+         "ci_low": -0.132, "ci_high": 0.002, "p_bootstrap": 0.058, "p_randomization": 0.076},
+        {"task": "stance", "a": "stance-rules", "b": "stance-tfidf_svm", "diff_macro_f1": -0.179,
+         "ci_low": -0.284, "ci_high": -0.080, "p_bootstrap": 0.0, "p_randomization": 0.006},
+    ],
+}
+
+
+def test_pairs_put_the_transformer_first_and_flip_the_interval():
+    rows = paired_table(EVALUATION, "stance").splitlines()[2:]
+    assert rows[0] == "| transformer | tfidf_svm | +0.067 | [-0.002, +0.132] | 0.058 | 0.076 |"
+    assert rows[1] == "| transformer | tfidf_logreg | +0.087 | [+0.027, +0.146] | 0.006 | 0.011 |"
+    # without a transformer, the better model (by mean) comes first
+    assert rows[2] == "| tfidf_svm | rules | +0.179 | [+0.080, +0.284] | 0.000 | 0.006 |"
+
+
+def test_headline_uses_the_tfidf_model_that_is_best_on_dev_not_test(tmp_path):
+    # on dev, logreg beats svm although svm is better on test: the headline must follow dev
+    for name, dev in {"stance-tfidf_logreg": 0.52, "stance-tfidf_svm": 0.50, "stance-transformer": 0.55}.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text(json.dumps({"dev": {"macro_f1": {"mean": dev}}}))
+    line = headline_comparison(EVALUATION, "stance", tmp_path)
+    assert "(tfidf_logreg)" in line
+    assert "Δ macro-F1 +0.087, 95% CI [+0.027, +0.146] (the interval excludes zero)" in line

@@ -70,7 +70,6 @@ def expected_calibration_error(confidence: Sequence[float], correct: Sequence[bo
     if len(conf) == 0:
         return float("nan")
     bins = np.clip(np.ceil(conf * n_bins).astype(int) - 1, 0, n_bins - 1)
-    n = np.bincount(bins, minlength=n_bins)
     conf_sum = np.bincount(bins, weights=conf, minlength=n_bins)
     acc_sum = np.bincount(bins, weights=ok, minlength=n_bins)
     return float(np.sum(np.abs(acc_sum - conf_sum)) / len(conf))

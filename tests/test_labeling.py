@@ -8,7 +8,7 @@ from sklearn.base import clone
 
 from stance.errors import ConfigError
 from stance.labeling import (ABSTAIN, DEFAULT_CONFIG, GenerativeLabelModel, LabelingConfig, RulesClassifier,
-                             apply_functions, lf_analysis, load_labeling, majority_vote, weak_labels)
+                             lf_analysis, load_labeling, majority_vote, weak_labels)
 
 
 @pytest.fixture(scope="module")

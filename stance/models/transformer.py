@@ -280,12 +280,29 @@ class TransformerClassifier(StanceModel):
         width = self.model_.config.hidden_size * 4  # bytes per token of float32 states
         return sum(len(x) for x in ids) * width <= CACHE_LIMIT_BYTES
 
+    @property
+    def _first_trained(self) -> int:
+        """Index of the lowest encoder layer that is trained."""
+        return self.model_.config.num_hidden_layers - self.p.train_layers
+
+    def _run_layers(self, hidden, mask, layers):
+        """Encoder `layers` applied to `hidden` ([batch, tokens, width]) with padding `mask`, as the
+        model's own forward applies them (additive attention mask)."""
+        import torch
+
+        additive = (1.0 - mask[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
+        for layer in layers:
+            out = layer(hidden, attention_mask=additive)
+            hidden = out[0] if isinstance(out, tuple) else out
+        return hidden
+
     def _frozen_prefix(self, ids: list[list[int]]) -> list:
         """Output of the last frozen layer for each statement ([tokens, hidden]), computed once without
         dropout: the frozen layers get no gradient, so every epoch would recompute the same thing."""
         import torch
 
-        first_trained = self.model_.config.num_hidden_layers - self.p.train_layers
+        bert = self.model_.bert
+        frozen = bert.encoder.layer[: self._first_trained]
         states: list = [None] * len(ids)
         order = np.argsort([len(x) for x in ids], kind="stable")
         self.model_.eval()
@@ -293,8 +310,7 @@ class TransformerClassifier(StanceModel):
             for b in range(0, len(order), self.p.eval_batch_size):
                 rows = order[b: b + self.p.eval_batch_size]
                 input_ids, mask = self._batch([ids[i] for i in rows])
-                hidden = self.model_.bert(input_ids=input_ids, attention_mask=mask,
-                                          output_hidden_states=True).hidden_states[first_trained]
+                hidden = self._run_layers(bert.embeddings(input_ids=input_ids), mask, frozen)
                 for j, i in enumerate(rows):
                     states[i] = hidden[j, : len(ids[i])].clone()
         self.model_.train()
@@ -313,14 +329,8 @@ class TransformerClassifier(StanceModel):
     def _top_logits(self, hidden, mask):
         """Logits from the output of the last frozen layer: the trained layers, pooler, dropout, classifier
         (the same computation as the model's own forward from that layer on)."""
-        import torch
-
         bert = self.model_.bert
-        additive = (1.0 - mask[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
-        first_trained = self.model_.config.num_hidden_layers - self.p.train_layers
-        for layer in bert.encoder.layer[first_trained:]:
-            out = layer(hidden, attention_mask=additive)
-            hidden = out[0] if isinstance(out, tuple) else out
+        hidden = self._run_layers(hidden, mask, bert.encoder.layer[self._first_trained:])
         pooled = bert.pooler(hidden) if bert.pooler is not None else hidden[:, 0]
         return self.model_.classifier(self.model_.dropout(pooled))
 

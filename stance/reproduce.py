@@ -137,8 +137,11 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
                     continue
                 cfg = run_config(exp, paths, task, model_config, paths.learning_curve, seeds=lc.seeds)
                 full = paths.run_dir(task, model_config.stem)  # its seeds stand for fraction 1
-                runner.run(f"learning-curve {cfg.name}", [paths.dataset, full], [cfg.model_dump(mode="json"),
-                           lc.model_dump(mode="json")], [cfg.run_dir / "learning_curve.json"],
+                # what learning_curve reads of it (not the weights): settings, data fingerprint, metrics
+                full_inputs = [full / "config.yaml", full / "run.json", full / "summary.json"]
+                runner.run(f"learning-curve {cfg.name}", [paths.dataset, *full_inputs],
+                           [cfg.model_dump(mode="json"), lc.model_dump(mode="json")],
+                           [cfg.run_dir / "learning_curve.json"],
                            lambda cfg=cfg, full=full: learning_curve(cfg, lc.fractions, lc.seeds, log=log,
                                                                      full_run=full))
 

@@ -81,9 +81,14 @@ class SklearnTfidfLogReg:
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import FeatureUnion, make_pipeline
 
-        features = FeatureUnion([("word", TfidfVectorizer(ngram_range=(1, 3), sublinear_tf=True)),
-                                 ("char", TfidfVectorizer(analyzer="char", ngram_range=(2, 5), sublinear_tf=True))])
-        self.pipeline = make_pipeline(features, LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000))
+        from stance.models.tfidf import TfidfParams
+
+        p = TfidfParams()  # the settings tfidf_logreg uses by default
+        features = FeatureUnion([
+            ("word", TfidfVectorizer(ngram_range=tuple(p.word_ngrams), sublinear_tf=True)),
+            ("char", TfidfVectorizer(analyzer="char", ngram_range=tuple(p.char_ngrams), sublinear_tf=True))])
+        self.pipeline = make_pipeline(features, LogisticRegression(C=p.C, class_weight=p.class_weight,
+                                                                   max_iter=p.max_iter))
         self.pipeline.fit(X["text"].tolist(), y)
         return self
 

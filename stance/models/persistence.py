@@ -17,6 +17,7 @@ MANIFEST_VERSION = 1
 # Every type a saved scikit-learn model of this project may contain. Anything else is refused.
 TRUSTED_TYPES: list[str] = [
     "stance.models.ngrams.NgramTfidf",
+    "stance.models.ngrams.WordCharTfidf",
     "sklearn.pipeline.Pipeline",
     "sklearn.pipeline.FeatureUnion",
     "sklearn.linear_model._logistic.LogisticRegression",

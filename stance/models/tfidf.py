@@ -19,13 +19,13 @@ import pandas as pd
 from pydantic import Field
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
 from stance.config import StrictModel
 from stance.models.base import StanceModel, check_labels, render_inputs
-from stance.models.ngrams import NgramTfidf
+from stance.models.ngrams import WordCharTfidf
 from stance.models.persistence import load_skops, read_manifest, save_skops, write_manifest
 
 
@@ -45,11 +45,8 @@ class TfidfParams(StrictModel):
     seed: int = 0
 
 
-def _features(p: TfidfParams) -> FeatureUnion:
-    return FeatureUnion([
-        ("word", NgramTfidf("word", tuple(p.word_ngrams), p.min_df, p.max_features, p.n_threads)),
-        ("char", NgramTfidf("char", tuple(p.char_ngrams), p.min_df, p.max_features, p.n_threads)),
-    ])
+def _features(p: TfidfParams) -> WordCharTfidf:
+    return WordCharTfidf(tuple(p.word_ngrams), tuple(p.char_ngrams), p.min_df, p.max_features, p.n_threads)
 
 
 class _TfidfModel(StanceModel):

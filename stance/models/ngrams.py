@@ -10,7 +10,7 @@ instead of stacking two matrices.
 An n-gram is identified by a 64-bit rolling hash of its characters (or of its tokens' ids);
 two distinct n-grams would have to share all 64 bits to be merged. Each text is scanned once
 per analyzer: n-gram hashes are looked up in an open-addressing table, the columns of one row
-are sorted and counted, and the row is weighted and normalised in place. The kernels release
+are counted and radix-sorted, and the row is weighted and normalised in place. The kernels release
 the GIL, so chunks of texts are transformed on several threads.
 """
 from __future__ import annotations
@@ -211,14 +211,49 @@ def _all_keys(codes, starts, is_char, lo, hi, salts, first_add, step_add, is_wor
 
 
 @njit(nogil=True, cache=True)
+def _sort_small(values, n, tmp, n_bits):
+    """Sort values[:n] (non-negative, below 2**n_bits) in place: LSD radix sort, 8 bits a pass."""
+    counts = np.zeros(256, dtype=np.int64)
+    src, dst = values, tmp
+    shift = 0
+    while shift < n_bits:
+        counts[:] = 0
+        for i in range(n):
+            counts[(src[i] >> shift) & 255] += 1
+        total = 0
+        for b in range(256):
+            c = counts[b]
+            counts[b] = total
+            total += c
+        for i in range(n):
+            b = (src[i] >> shift) & 255
+            dst[counts[b]] = src[i]
+            counts[b] += 1
+        src, dst = dst, src
+        shift += 8
+    if src is not values:  # an odd number of passes left the result in tmp
+        for i in range(n):
+            values[i] = src[i]
+
+
+@njit(nogil=True, cache=True)
 def _tfidf_rows(codes, starts, is_char, lo, hi, salts, first_add, step_add, is_word, tok_slots, tok_values, tok_bits,
                 slots, values, bits, idf, log_tf):
-    """(indptr, indices, data) of the l2-normalised sublinear TF-IDF rows of the texts."""
+    """(indptr, indices, data) of the l2-normalised sublinear TF-IDF rows of the texts.
+
+    A row's n-grams are counted in a dense scratch array (one slot per column, reset after the
+    row); its distinct columns are radix-sorted, so the cost per row does not grow with the
+    vocabulary.
+    """
     n_docs = len(starts) - 1
     longest = 0
     for d in range(n_docs):
         longest = max(longest, starts[d + 1] - starts[d])
     width = hi - lo + 1
+    n_cols = len(idf)
+    n_bits = 1
+    while (1 << n_bits) < n_cols:
+        n_bits += 1
     indptr = np.zeros(n_docs + 1, dtype=np.int64)
     indices = np.empty(len(codes) * width, dtype=np.int32)
     data = np.empty(len(codes) * width, dtype=np.float64)
@@ -226,7 +261,9 @@ def _tfidf_rows(codes, starts, is_char, lo, hi, salts, first_add, step_add, is_w
     t_starts = np.empty(longest + 1, dtype=np.int64)
     t_ends = np.empty(longest + 1, dtype=np.int64)
     keys = np.empty(longest * width + 1, dtype=np.uint64)
-    cols = np.empty(longest * width + 1, dtype=np.int32)
+    distinct = np.empty(longest * width + 1, dtype=np.int32)
+    scratch = np.empty(longest * width + 1, dtype=np.int32)
+    count = np.zeros(n_cols, dtype=np.int32)
     nnz = 0
     for d in range(n_docs):
         n_units = _doc_units(codes, starts[d], starts[d + 1], is_char, is_word, tok_slots, tok_values, tok_bits,
@@ -236,26 +273,24 @@ def _tfidf_rows(codes, starts, is_char, lo, hi, salts, first_add, step_add, is_w
         for q in range(k):
             col = _lookup(keys[q], slots, values, bits)
             if col >= 0:
-                cols[m] = col
-                m += 1
-        row = np.sort(cols[:m])
-        first = nnz
+                if count[col] == 0:
+                    distinct[m] = col
+                    m += 1
+                count[col] += 1
+        _sort_small(distinct, m, scratch, n_bits)
         norm2 = 0.0
-        q = 0
-        while q < m:
-            r = q + 1
-            while r < m and row[r] == row[q]:
-                r += 1
-            v = log_tf[r - q] * idf[row[q]]
-            indices[nnz] = row[q]
-            data[nnz] = v
+        for q in range(m):
+            col = distinct[q]
+            v = log_tf[count[col]] * idf[col]
+            count[col] = 0
+            indices[nnz + q] = col
+            data[nnz + q] = v
             norm2 += v * v
-            nnz += 1
-            q = r
-        if nnz > first:
+        if m:
             norm = np.sqrt(norm2)
-            for z in range(first, nnz):
+            for z in range(nnz, nnz + m):
                 data[z] /= norm
+        nnz += m
         indptr[d + 1] = nnz
     return indptr, indices[:nnz].copy(), data[:nnz].copy()
 

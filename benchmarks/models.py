@@ -6,8 +6,9 @@ Uses the built sample dataset (train split for training, test split statements r
 throughput); without it, a synthetic set of news-style statements. Targets on a 2-core
 machine: TF-IDF inference >= 50,000 statements/s; transformer inference >= 250 statements/s;
 one transformer epoch over 1,000 statements < 60 s; ONNX int8 predictions agree with PyTorch
-on >= 99% of test statements. The numbers depend on what else runs on the machine: `load`
-in the header is the 1-minute load average when the benchmark started.
+on >= 99% of test statements. Fast models' rates are the median of three passes. The numbers
+depend on the CPU (the header names it and its int8/bf16 instructions) and on what else runs on
+the machine: `load` in the header is the 1-minute load average when the benchmark started.
 
 Named alternatives in the same run: scikit-learn's own TfidfVectorizer (the same word 1-3 and
 char 2-5 n-grams) under the same logistic regression, and a plain PyTorch loop (batch 64 in
@@ -66,11 +67,30 @@ def repeat_to(df: pd.DataFrame, n: int) -> pd.DataFrame:
     return pd.concat([df] * (n // len(df) + 1), ignore_index=True).iloc[:n]
 
 
-def throughput(model, X: pd.DataFrame) -> float:
-    model.predict_proba(X.iloc[:64])  # warm-up (lazy imports, ONNX session)
-    start = time.perf_counter()
-    model.predict_proba(X)
-    return len(X) / (time.perf_counter() - start)
+def throughput(model, X: pd.DataFrame, repeats: int = 3) -> float:
+    """Statements/s of model.predict_proba over X: the median of `repeats` timed passes after a warm-up."""
+    model.predict_proba(X.iloc[:64])  # warm-up (lazy imports, compiled kernels, ONNX session)
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict_proba(X)
+        rates.append(len(X) / (time.perf_counter() - start))
+    return float(np.median(rates))
+
+
+def cpu_description() -> str:
+    """CPU model and the vector instructions that decide int8 and float speed."""
+    model, flags = "unknown CPU", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and model == "unknown CPU":
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    wanted = ["avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8"]
+    return f"{model} ({', '.join(f for f in wanted if f in flags) or 'no AVX2'})"
 
 
 class SklearnTfidfLogReg:
@@ -124,7 +144,7 @@ def main() -> int:
     train, test, source = load_data(args.dataset)
     n_fast, n_slow, n_transformer = (10_000, 1_000, 300) if args.quick else (50_000, 5_000, 1_000)
     print(f"data: {source}; mean statement length {test['text'].str.len().mean():.0f} characters")
-    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    print(f"machine: {os.cpu_count()} cores, {cpu_description()}, load {os.getloadavg()[0]:.1f}")
     print(f"{'model':<26}{'task':<11}{'train s':>9}{'statements/s':>15}{'n scored':>10}")
     results = {}
 
@@ -152,7 +172,8 @@ def main() -> int:
     start = time.perf_counter()
     model = make_model("transformer", {"epochs": epochs}).fit(train, train["stance_y"].tolist())
     train_s = time.perf_counter() - start
-    report("transformer (torch)", "stance", train_s, throughput(model, repeat_to(test, n_transformer)), n_transformer)
+    report("transformer (torch)", "stance", train_s, throughput(model, repeat_to(test, n_transformer), 1),
+           n_transformer)
     report("plain torch loop (b64)", "stance", train_s, plain_torch_throughput(model, repeat_to(test, n_transformer)),
            n_transformer)
     reference = model.predict(test)
@@ -162,7 +183,7 @@ def main() -> int:
         start = time.perf_counter()
         model.predict_proba(test.iloc[:8])
         export_s = time.perf_counter() - start
-        report(f"transformer ({mode})", "stance", export_s, throughput(model, repeat_to(test, n_transformer)),
+        report(f"transformer ({mode})", "stance", export_s, throughput(model, repeat_to(test, n_transformer), 1),
                n_transformer)
         agreement[mode] = float(np.mean(model.predict(test) == reference))
     print(f"  ({epochs} epoch(s) on {len(train)} statements: {train_s:.1f} s; the onnx rows' train s is the "

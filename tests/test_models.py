@@ -59,6 +59,18 @@ def test_tfidf_is_deterministic(frame):
     assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("labels", [STANCE, ["open", "rejecting"]])
+def test_calibrated_svm_probabilities_match_scikit_learn(frame, labels):
+    from stance.models.base import render_inputs
+
+    y = [labels[i % len(labels)] for i in frame["label"]]
+    model = make_model("tfidf_svm").fit(frame, y)
+    texts = render_inputs(frame, model.p.template)
+    expected = model.pipeline_.predict_proba(texts)  # scikit-learn's own path, one product per fold
+    assert model.calibration_ == "sigmoid, 3-fold"
+    np.testing.assert_allclose(model.predict_proba(frame), expected, rtol=0, atol=1e-12)
+
+
 def test_svm_calibration_falls_back_when_a_class_is_tiny(frame, tmp_path):
     y = stance_y(frame)
     y[0] = "unique"  # a class with a single member cannot be split into calibration folds

@@ -20,7 +20,9 @@ from pydantic import Field
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import LabelEncoder
 from sklearn.svm import LinearSVC
+from sklearn.utils.extmath import safe_sparse_dot
 from threadpoolctl import threadpool_limits
 
 from stance.config import StrictModel
@@ -126,7 +128,9 @@ class TfidfSVM(_TfidfModel):
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         clf = self.pipeline_.named_steps["clf"]
         if isinstance(clf, CalibratedClassifierCV):
-            return super().predict_proba(X)
+            features = self.pipeline_.named_steps["features"].transform(render_inputs(X, self.p.template))
+            with threadpool_limits(1, user_api="blas"):
+                return calibrated_svm_proba(clf, features)
         margins = self.pipeline_.decision_function(render_inputs(X, self.p.template))
         if margins.ndim == 1:  # two classes: margin of the second
             margins = np.stack([-margins, margins], axis=1) / 2
@@ -135,3 +139,35 @@ class TfidfSVM(_TfidfModel):
 
     def _extra_manifest(self) -> dict:
         return {"calibration_": self.calibration_}
+
+
+def calibrated_svm_proba(clf: CalibratedClassifierCV, X) -> np.ndarray:
+    """`clf.predict_proba(X)` for sigmoid-calibrated linear SVMs, with one sparse product for all folds.
+
+    scikit-learn scores X once per calibration fold; here the folds' weight vectors are stacked so
+    X is read once, then each fold's sigmoids and normalisation are applied as scikit-learn does
+    (one-vs-rest sigmoid per class, rows renormalised, folds averaged). Anything else is passed to
+    scikit-learn.
+    """
+    folds = clf.calibrated_classifiers_
+    if clf.method != "sigmoid" or not all(isinstance(f.estimator, LinearSVC) for f in folds):
+        return clf.predict_proba(X)
+    n_classes = len(clf.classes_)
+    weights = np.vstack([f.estimator.coef_ for f in folds])
+    margins = safe_sparse_dot(X, weights.T, dense_output=True) + np.concatenate([f.estimator.intercept_ for f in folds])
+    per_fold = weights.shape[0] // len(folds)
+    mean = np.zeros((X.shape[0], n_classes))
+    for i, fold in enumerate(folds):
+        proba = np.zeros((X.shape[0], n_classes))
+        positions = LabelEncoder().fit(fold.classes).transform(fold.estimator.classes_)
+        for position, column, calibrator in zip(positions, margins[:, i * per_fold:(i + 1) * per_fold].T,
+                                                fold.calibrators):
+            proba[:, position + 1 if n_classes == 2 else position] = calibrator.predict(column)
+        if n_classes == 2:
+            proba[:, 0] = 1.0 - proba[:, 1]
+        else:
+            total = proba.sum(axis=1, keepdims=True)
+            proba = np.divide(proba, total, out=np.full_like(proba, 1 / n_classes), where=total != 0)
+        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+        mean += proba
+    return mean / len(folds)

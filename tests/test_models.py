@@ -168,7 +168,21 @@ def test_transformer_onnx_paths_agree_with_pytorch(frame, tmp_path):
     model.p.inference, model._onnx = "onnx_int8", None
     model.save(tmp_path / "int8")
     assert (tmp_path / "int8" / "onnx" / "model.int8.onnx").exists()
-    assert np.mean(load_model(tmp_path / "int8").predict(frame) == reference) >= 0.9
+    int8 = load_model(tmp_path / "int8")
+    int8.p.int8_recheck = 0.0  # int8 alone
+    raw = int8.predict_proba(frame)
+    assert int8.recheck_share_ == 0.0
+    assert np.mean(int8.classes_[raw.argmax(axis=1)] == reference) >= 0.9
+    int8.p.int8_recheck = 1.0  # every statement re-scored in float32: PyTorch's probabilities
+    np.testing.assert_allclose(int8.predict_proba(frame), probs, atol=1e-5)
+    assert int8.recheck_share_ == 1.0
+    int8.p.int8_recheck = 0.1  # only the statements int8 is unsure about
+    mixed = int8.predict_proba(frame)
+    top2 = np.sort(raw, axis=1)[:, -2:]
+    close = top2[:, 1] - top2[:, 0] < 0.1
+    assert int8.recheck_share_ == pytest.approx(close.mean())
+    np.testing.assert_allclose(mixed[close], probs[close], atol=1e-5)
+    np.testing.assert_array_equal(mixed[~close], raw[~close])
 
 
 def test_transformer_train_layers_freezes_the_lower_encoder(frame):

@@ -157,8 +157,10 @@ def paired_comparison(a: RunPredictions, b: RunPredictions, unit: Unit = "articl
     diffs = _seed_mean_f1(w, conf_a, k) - _seed_mean_f1(w, conf_b, k)
     alpha = (1 - level) / 2
     lo, hi = np.quantile(diffs, [alpha, 1 - alpha])
-    # two-sided p from the bootstrap distribution: how often the difference lands on the other side of 0
-    p_boot = float(min(1.0, 2 * min(np.mean(diffs <= 0), np.mean(diffs >= 0))))
+    # two-sided p from the bootstrap distribution: how often the difference lands on the other side
+    # of 0, counted as (1 + count) / (1 + resamples) so that it is never 0 (at least 2 / (n_boot + 1))
+    crossings = min(int(np.sum(diffs <= 0)), int(np.sum(diffs >= 0)))
+    p_boot = float(min(1.0, 2 * (1 + crossings) / (n_boot + 1)))
     # approximate randomisation: swap each unit's predictions (all seeds, paired by position)
     m = min(len(conf_a), len(conf_b))
     swap = np.random.default_rng(seed + 1).integers(0, 2, size=(n_perm, n_units)).astype(float)

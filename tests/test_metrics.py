@@ -87,6 +87,8 @@ def test_paired_test_finds_a_real_difference_and_not_a_null_one():
     res = paired_comparison(a, b, n_boot=500, n_perm=500, seed=0)
     assert res["diff_macro_f1"] > 0.2
     assert res["ci_low"] > 0 and res["p_bootstrap"] < 0.01 and res["p_randomization"] < 0.01
+    # no resample crosses zero: p is the smallest the resamples can show, 2 / (n_boot + 1), never 0
+    assert res["p_bootstrap"] == pytest.approx(2 / 501)
     same = paired_comparison(a, run("copy", gold, np.stack([strong, strong]), articles), n_boot=200, n_perm=200)
     assert same["diff_macro_f1"] == 0 and same["p_randomization"] == 1.0 and same["ci_low"] == same["ci_high"] == 0
     # a small difference on few articles is not significant

@@ -67,8 +67,26 @@ def test_calibrated_svm_probabilities_match_scikit_learn(frame, labels):
     model = make_model("tfidf_svm").fit(frame, y)
     texts = render_inputs(frame, model.p.template)
     expected = model.pipeline_.predict_proba(texts)  # scikit-learn's own path, one product per fold
-    assert model.calibration_ == "sigmoid, 3-fold"
+    assert model.calibration_ == "sigmoid, 3-fold grouped by group_id"
     np.testing.assert_allclose(model.predict_proba(frame), expected, rtol=0, atol=1e-12)
+
+
+def test_svm_calibration_folds_keep_each_article_together(frame):
+    y = stance_y(frame)
+    clf = make_model("tfidf_svm", {"seed": 1}).fit(frame, y).pipeline_.named_steps["clf"]
+    groups = frame["group_id"].to_numpy()
+    assert len(clf.cv) == 3
+    for train, test in clf.cv:
+        assert not set(groups[train]) & set(groups[test])  # no article on both sides of a fold
+        assert set(np.asarray(y)[train]) == set(STANCE)
+    assert sorted(np.concatenate([test for _, test in clf.cv]).tolist()) == list(range(len(frame)))
+    # the seed shuffles the groups into folds, so seeds give different calibrations
+    other = make_model("tfidf_svm", {"seed": 2}).fit(frame, y).pipeline_.named_steps["clf"]
+    assert any(not np.array_equal(a[1], b[1]) for a, b in zip(clf.cv, other.cv))
+    # without the column, or with grouping switched off: stratified folds over statements
+    no_groups = make_model("tfidf_svm").fit(frame.drop(columns="group_id"), y)
+    assert no_groups.calibration_ == "sigmoid, 3-fold over statements (no 'group_id' column)"
+    assert make_model("tfidf_svm", {"calibration_groups": None}).fit(frame, y).calibration_ == "sigmoid, 3-fold"
 
 
 def test_svm_calibration_falls_back_when_a_class_is_tiny(frame, tmp_path):
@@ -80,7 +98,8 @@ def test_svm_calibration_falls_back_when_a_class_is_tiny(frame, tmp_path):
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
     assert load_model(tmp_path / "m").calibration_ == model.calibration_
     y[1] = "unique"  # two members: calibration with two folds
-    assert make_model("tfidf_svm").fit(frame, y).calibration_ == "sigmoid, 2-fold"
+    # both members sit in one article, so grouped folds would train a fold without the class
+    assert make_model("tfidf_svm").fit(frame, y).calibration_.startswith("sigmoid, 2-fold over statements")
 
 
 def test_template_uses_other_columns_and_names_a_missing_one(frame):

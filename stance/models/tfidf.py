@@ -1,10 +1,15 @@
 """TF-IDF baselines: word 1-3 and character 2-5 n-grams, then a linear classifier.
 
 - `tfidf_logreg`: multinomial logistic regression (probabilities from the model itself).
-- `tfidf_svm`: linear SVM with sigmoid calibration (CalibratedClassifierCV). When the smallest
-  class has fewer members than the calibration folds, the folds are reduced to its size;
-  with a class of one, the SVM is fit on everything and its margins go through a softmax
-  (uncalibrated; `calibration_` says which was used).
+- `tfidf_svm`: linear SVM with sigmoid calibration (CalibratedClassifierCV). The calibration
+  folds keep the statements of one group together (`calibration_groups`, the dataset's
+  `group_id`: an article with its near-duplicates), so the sigmoids are fit on margins of
+  articles the fold's SVM has not seen, as the test split is; they are shuffled by the seed.
+  Without that column, or when grouped folds would leave a class out of a fold's training
+  part, the folds are stratified over statements. When the smallest class has fewer members
+  than the calibration folds, the folds are reduced to its size; with a class of one, the
+  SVM is fit on everything and its margins go through a softmax (uncalibrated).
+  `calibration_` says which was used.
 
 Both weight classes inversely to their frequency by default (`class_weight: balanced`).
 """
@@ -19,6 +24,7 @@ import pandas as pd
 from pydantic import Field
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
 from sklearn.svm import LinearSVC
@@ -43,6 +49,9 @@ class TfidfParams(StrictModel):
     class_weight: str | None = Field("balanced", description="'balanced' or null")
     max_iter: int = Field(2000, ge=1)
     calibration_folds: int = Field(3, ge=2, description="tfidf_svm only")
+    calibration_groups: str | None = Field(
+        "group_id", description="tfidf_svm only: column whose values stay in one calibration fold "
+                                "(null: folds over statements)")
     n_threads: int = Field(2, ge=1, description="threads for feature extraction")
     seed: int = 0
 
@@ -57,13 +66,13 @@ class _TfidfModel(StanceModel):
     def __init__(self, **params) -> None:
         self.p = TfidfParams(**params)
 
-    def _classifier(self, y: np.ndarray):
+    def _classifier(self, y: np.ndarray, X: pd.DataFrame):
         raise NotImplementedError
 
     def fit(self, X: pd.DataFrame, y: Sequence[str], eval_set=None) -> "_TfidfModel":
         """Fit features and classifier on X (eval_set is not used)."""
         labels = check_labels(y)
-        self.pipeline_ = Pipeline([("features", _features(self.p)), ("clf", self._classifier(labels))])
+        self.pipeline_ = Pipeline([("features", _features(self.p)), ("clf", self._classifier(labels, X))])
         # one BLAS thread: the problems are small, and threaded BLAS on a busy machine is 10x slower
         with threadpool_limits(1, user_api="blas"):
             self.pipeline_.fit(render_inputs(X, self.p.template), labels)
@@ -99,7 +108,7 @@ class TfidfLogReg(_TfidfModel):
 
     type_name = "tfidf_logreg"
 
-    def _classifier(self, y: np.ndarray) -> LogisticRegression:
+    def _classifier(self, y: np.ndarray, X: pd.DataFrame) -> LogisticRegression:
         return LogisticRegression(C=self.p.C, class_weight=self.p.class_weight, max_iter=self.p.max_iter,
                                   random_state=self.p.seed)
 
@@ -109,16 +118,36 @@ class TfidfSVM(_TfidfModel):
 
     type_name = "tfidf_svm"
 
-    def _classifier(self, y: np.ndarray):
+    def _classifier(self, y: np.ndarray, X: pd.DataFrame):
         svc = LinearSVC(C=self.p.C, class_weight=self.p.class_weight, max_iter=self.p.max_iter,
                         random_state=self.p.seed)
         _, counts = np.unique(y, return_counts=True)
         folds = min(self.p.calibration_folds, int(counts.min()))
         if folds >= 2:
-            self.calibration_ = f"sigmoid, {folds}-fold"
-            return CalibratedClassifierCV(svc, method="sigmoid", cv=folds)
+            cv, self.calibration_ = self._calibration_folds(y, X, folds)
+            return CalibratedClassifierCV(svc, method="sigmoid", cv=cv)
         self.calibration_ = "none: a class has a single example; softmax of SVM margins"
         return svc
+
+    def _calibration_folds(self, y: np.ndarray, X: pd.DataFrame, folds: int) -> tuple:
+        """The `cv` for CalibratedClassifierCV and its description: grouped folds when possible."""
+        column = self.p.calibration_groups
+        if not column:
+            return folds, f"sigmoid, {folds}-fold"
+        if column not in X.columns:
+            return folds, f"sigmoid, {folds}-fold over statements (no {column!r} column)"
+        # a statement without a group is a group of its own
+        groups = np.asarray([f"\x00row{i}" if g is None or g != g or g == "" else str(g)
+                             for i, g in enumerate(X[column].tolist())], dtype=object)
+        if len(np.unique(groups)) >= folds:
+            splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=self.p.seed)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*least populated class.*")
+                splits = [(train, test) for train, test in splitter.split(np.zeros(len(y)), y, groups)]
+            n_classes = len(np.unique(y))
+            if all(len(np.unique(y[train])) == n_classes for train, _ in splits):
+                return splits, f"sigmoid, {folds}-fold grouped by {column}"
+        return folds, f"sigmoid, {folds}-fold over statements (too few {column} groups for every class in each fold)"
 
     def fit(self, X: pd.DataFrame, y: Sequence[str], eval_set=None) -> "TfidfSVM":
         with warnings.catch_warnings():

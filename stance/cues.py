@@ -89,10 +89,12 @@ NARRATIVE_TAILS = re.compile(
     r"|an?\s+(?:demand|move|claim|step|reference|sign|position|stance|signal|remark|comment|statement|proposal"
     r"|idea|plan|condition|warning|threat|charge|accusation|response|reaction|reply|message|view)\b)",
     re.IGNORECASE)
-# A dateline opening an article: "KYIV, May 16 (Reuters) - ", "SAMARKAND, Uzbekistan, Sept. 16 — ", "Moscow: ".
+# A dateline opening an article: "KYIV, May 16 (Reuters) - ", "SAMARKAND, Uzbekistan, Sept. 16 — ", "LONDON, 15 March — ",
+# "Moscow: ".
 DATELINE = re.compile(
     r"[A-Z][\w.'\u2019-]*(?:[ /][A-Z][\w.'\u2019-]*){0,3}(?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2}){0,2}"
-    r"(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?(?:\s*\([^)]{1,40}\))?"
+    r"(?:,?\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,8}\.?(?:\s+\d{4})?))?"
+    r"(?:\s*\([^)]{1,40}\))?"
     r"\s*(?::|--?|\u2014|\u2013)\s+(?=[A-Z\"\u201c])")
 
 

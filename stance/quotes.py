@@ -3,7 +3,10 @@
 How an article is read:
 
 1. `stance.segmentation` splits the text into paragraphs, quotations and sentence units
-   (a quotation of several sentences or paragraphs stays inside one unit).
+   (a quotation of several sentences or paragraphs stays inside one unit). An article that
+   quotes with single marks (British style) is read through a copy with its single and
+   double marks swapped (`as_double_quoted`, same offsets); statement text and context
+   are taken from the article as written.
 2. Only units that hold a quote mark, a cue verb form (`stance.cues`) or "according to"
    can hold statements. Those in one of the regular shapes of `stance.simple_attribution`
    (`"...," Peskov said.`, `Peskov told reporters that ...`) are read by pattern, with
@@ -49,7 +52,8 @@ from stance.actors import ActorRegistry
 from stance.cues import (DATELINE, FEMALE_WORDS, HYPOTHETICAL_MARKS, MALE_WORDS, MEDIA, NARRATIVE_TAILS,
                          NON_SPEAKERS, ORG_WORDS, PRONOUNS, RELATIVE, SPEAKER_NOUNS, CueLexicon)
 from stance.records import Article, Statement, paragraph_context
-from stance.segmentation import CLOSERS, MARKS, OPENERS, Quotation, Unit, paragraphs, quotations, units
+from stance.segmentation import (CLOSERS, MARKS, OPENERS, Quotation, Unit, as_double_quoted, paragraphs, quotations,
+                                 units)
 from stance.simple_attribution import (FRONTED, SimpleAttribution, content_first, is_attribution, is_simple_speaker,
                                        more_cues, quote_first, reported, speaker_first)
 
@@ -100,6 +104,7 @@ class _Prepared:
     full: list[bool]
     units: list[Unit]
     work: list[_Unit]
+    text: str  # the article text as read: single quote marks made double (same offsets)
 
     @property
     def parsed(self) -> list[_Unit]:
@@ -297,7 +302,7 @@ class Extractor:
     # -------------------------------------------------------------- steps
     def prepare(self, article: Article) -> _Prepared:
         """Segment an article and build the skeletons of the units worth a parse."""
-        text = article.text
+        text = as_double_quoted(article.text)
         paras = paragraphs(text)
         quotes = quotations(text, paras)
         unit_list = units(text, paras, quotes, attribution=is_attribution)
@@ -323,7 +328,7 @@ class Extractor:
                 continue
             skel, pieces = _skeleton(text, u, quotes, full, idx, dateline=dateline)
             parsed.append(_Unit(k, u, skel, pieces, idx))
-        return _Prepared(article, quotes, full, unit_list, parsed)
+        return _Prepared(article, quotes, full, unit_list, parsed, text)
 
     def _simple(self, text: str, u: Unit, quotes: list[Quotation], full: list[bool], idx: list[int],
                 dateline: bool) -> list[SimpleAttribution] | None:
@@ -445,7 +450,7 @@ class _ArticleReader:
     def __init__(self, ex: Extractor, prep: _Prepared, docs: Sequence) -> None:
         self.ex = ex
         self.prep = prep
-        self.text = prep.article.text
+        self.text = prep.text  # for reading; statement text and context come from the article itself
         self.docs = docs
         self.out: list[Statement] = []
         self.covered: list[tuple[int, int]] = []
@@ -526,9 +531,9 @@ class _ArticleReader:
             return
         self.covered.append((start, end))
         art = self.prep.article
-        self.out.append(Statement(article_id=art.id, start=start, end=end, text=self.text[start:end],
+        self.out.append(Statement(article_id=art.id, start=start, end=end, text=art.text[start:end],
                                   speaker=speaker, actor_id=actor_id, cue=cue, kind=kind, date=art.date,
-                                  context=paragraph_context(self.text, start, end)))
+                                  context=paragraph_context(art.text, start, end)))
 
     # -------------------------------------------------------------- frames of a unit
     def _frames(self, doc, mapper: _Mapper, pu: _Unit) -> list[_Frame]:

@@ -8,6 +8,12 @@ All spans are (start, end) character offsets into the article text, end exclusiv
   paragraph that opens a quotation without closing it continues it into the next
   paragraph when that one opens with a quote mark (the newspaper convention); otherwise
   the quotation ends with its paragraph.
+- Articles that quote with single marks (‘...’ or '...', British style, double marks
+  for a quotation inside a quotation) are read through `as_double_quoted`: a copy of
+  the text of the same length in which the single quote marks become double ones and
+  the double ones single, so that the offsets of every span hold for the original text.
+  Apostrophes stay apostrophes: a closing mark is a ’ or ' after a non-space and
+  before a non-letter.
 - Units are sentences in which every quotation is atomic: a sentence boundary is never
   placed inside a quotation, so a quotation of several sentences or paragraphs and its
   attribution ("..., Peskov said.") fall in one unit.
@@ -73,6 +79,90 @@ def _is_opener(text: str, i: int, start: int) -> bool:
     before = text[i - 1] if i > start else " "
     after = text[i + 1] if i + 1 < len(text) else " "
     return (before.isspace() or before in "([{\u2014\u2013-:/" or i == start) and not after.isspace()
+
+
+_SINGLE_AFTER_OPENER = re.compile(r"[\w\u2026]")
+
+
+def _single_openers(text: str) -> list[int]:
+    """Offsets of the ‘ and ' that open a quotation: at a word start, before a word."""
+    out = []
+    for m in re.finditer("[\u2018']", text):
+        i = m.start()
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if not (before.isspace() or before in "([{\u2014\u2013-:/"):
+            continue
+        if m.group() == "'" and not (after.isalpha() or after == "\u2026"):
+            continue  # '90s, 'n'
+        if _SINGLE_AFTER_OPENER.match(after):
+            out.append(i)
+    return out
+
+
+def _double_openers(text: str) -> int:
+    """How many double quote marks open a quotation."""
+    return sum(1 for m in _MARK_RE.finditer(text)
+               if m.group() in OPENERS or (m.group() == STRAIGHT and _is_opener(text, m.start(), 0)))
+
+
+def _is_single_closer(text: str, i: int) -> bool:
+    """Whether the ’ or ' at `i` can close a quotation rather than be an apostrophe inside a word."""
+    before = text[i - 1] if i else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return not before.isspace() and not after.isalnum()
+
+
+def as_double_quoted(text: str) -> str:
+    """`text` itself when its quotations use double marks; otherwise a copy of the same length
+    in which the single quote marks are double and the double marks single (module doc).
+
+    A single opening mark counts only when a closing mark follows in its paragraph, or the
+    next paragraph opens with a mark (a quotation running on); the article is read as
+    single-marked when such quotations outnumber the opening double marks."""
+    if "\u2018" not in text and "'" not in text:
+        return text
+    openers = _single_openers(text)
+    if not openers:
+        return text
+    starts = set(openers)
+    paras = paragraphs(text)
+    marks: dict[int, str] = {}  # offset -> the double mark it becomes
+    n_quotations = 0
+    for p, (ps, pe) in enumerate(paras):
+        closers = [i for i in range(ps, pe) if text[i] in "\u2019'" and _is_single_closer(text, i)]
+        open_at: int | None = None
+        for i in range(ps, pe):
+            c = text[i]
+            if open_at is None:
+                if i in starts:
+                    open_at = i
+                continue
+            if c not in "\u2019'" or not _is_single_closer(text, i):
+                continue
+            if text[open_at] == "'" and c != "'":
+                continue  # a straight opening mark is closed by a straight one
+            # "the allies’ support": a plural possessive, when a later mark closes the quotation
+            # before another one opens
+            nxt = text[i + 1:i + 3]
+            if text[i - 1] in "sS" and len(nxt) == 2 and nxt[0] == " " and nxt[1].islower():
+                later = next((j for j in closers if j > i), None)
+                if later is not None and not any(i < j < later for j in openers):
+                    continue
+            marks[open_at], marks[i] = "\u201c", "\u201d"
+            n_quotations += 1
+            open_at = None
+        if open_at is not None and p + 1 < len(paras) and paras[p + 1][0] in starts:
+            marks[open_at] = "\u201c"  # runs on into the next paragraph
+            n_quotations += 1
+    if n_quotations <= _double_openers(text):
+        return text
+    swap = {"\u201c": "\u2018", "\u201e": "\u2018", "\u00ab": "\u2018", "\u201d": "\u2019", "\u00bb": "\u2019",
+            '"': "'"}
+    chars = [swap.get(c, c) for c in text]
+    for i, mark in marks.items():
+        chars[i] = mark
+    return "".join(chars)
 
 
 def quotations(text: str, paras: list[tuple[int, int]] | None = None) -> list[Quotation]:

@@ -1,7 +1,7 @@
 """Paragraphs, quotations and sentence units."""
 from __future__ import annotations
 
-from stance.segmentation import paragraphs, quotations, units
+from stance.segmentation import as_double_quoted, paragraphs, quotations, units
 
 
 def _quotes(text):
@@ -63,3 +63,35 @@ def test_a_short_attribution_stays_with_the_quotation_before_it():
     got = [text[u.start:u.end] for u in units(text, attribution=lambda s: " told " in s)]
     assert got == ['"Nothing will happen. OK?" Trump told a reporter aboard the U.S. plane.', '"Fine."',
                    "Then he left.", '"Really?"', "Asked whether it was over, he said nothing."]
+
+
+def _single_quotes(text):
+    work = as_double_quoted(text)
+    assert len(work) == len(text)
+    return [text[q.start:q.end] for q in quotations(work)]
+
+
+def test_single_mark_quotations_are_read_with_apostrophes_left_alone():
+    text = ("Ukraine\u2019s envoy said the plan was \u2018a starting point\u2019.\n\n"
+            "\u2018The allies\u2019 support matters, and we don\u2019t forget it,\u2019 she said. "
+            "Moscow was \u2018open to talks\u2019 but rejected \u2018so-called \u201cpeace formulas\u201d\u2019.")
+    assert _single_quotes(text) == [
+        "a starting point",
+        "The allies\u2019 support matters, and we don\u2019t forget it,",
+        "open to talks",
+        "so-called \u201cpeace formulas\u201d",
+    ]
+
+
+def test_straight_single_marks_and_a_quotation_running_over_two_paragraphs():
+    text = "Lavrov said: 'We are open to dialogue.\n\n'But not on those terms,' he added. The West's 'games' must stop."
+    assert _single_quotes(text) == ["We are open to dialogue.\n\n'But not on those terms,", "games"]
+
+
+def test_double_mark_articles_are_read_as_they_are():
+    text = ("\u201cThere are no such things as \u2018paper bears,\u2019\u201d he said. "
+            "She called it \u2018a farce\u2019 and \u201ca waste of time\u201d.")
+    assert as_double_quoted(text) is text
+    assert _quotes(text) == ["There are no such things as \u2018paper bears,\u2019", "a waste of time"]
+    plain = "Ukraine\u2019s army held the line; the allies\u2019 aid arrived in the \u201890s style."
+    assert as_double_quoted(plain) is plain  # an opening mark that nothing closes is no quotation

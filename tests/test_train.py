@@ -168,5 +168,8 @@ def test_train_evaluate_predict_commands(tmp_path, dataset, capsys):
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows and rows[0]["text"] == "We are ready to resume talks with Kyiv at any time"
     assert rows[0]["stance"] == "open" and rows[0]["speaker"].endswith("Dmitry Peskov")
+    assert rows[0]["actor_id"] == "peskov"  # the project's actor registry, as `stance extract` uses it
+    assert main(["predict", "--model", str(runs / "a"), str(articles), "-o", str(out), "--no-actors"]) == 0
+    assert json.loads(out.read_text().splitlines()[0])["actor_id"] is None
     assert main(["train", str(tmp_path / "missing.yaml")]) == 2
     assert "file not found" in capsys.readouterr().err

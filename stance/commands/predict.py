@@ -10,13 +10,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run folder or saved model folder; repeat for several tasks (stance and sentiment)")
     p.add_argument("-o", "--out", required=True, help="output statement JSONL with labels and probabilities")
     p.add_argument("--seed", type=int, help="seed of the run to use (default: best dev macro-F1)")
-    p.add_argument("--actors", help="actor registry YAML to resolve speakers (e.g. configs/actors/russia_ukraine.yaml)")
+    p.add_argument("--actors", help="actor registry YAML file or folder to resolve speakers "
+                                    "(default, as for `stance extract`: configs/actors if present)")
+    p.add_argument("--no-actors", action="store_true", help="do not resolve speakers to actor ids")
     p.add_argument("--workers", type=int, default=1, help="extraction processes")
 
 
 def run(args: argparse.Namespace) -> int:
+    from stance.commands.extract import DEFAULT_ACTORS
     from stance.predict import predict_file
 
-    n = predict_file(args.model, args.input, args.out, seed=args.seed, actors=args.actors, workers=args.workers)
+    actors = None if args.no_actors else args.actors or (DEFAULT_ACTORS if DEFAULT_ACTORS.is_dir() else None)
+    n = predict_file(args.model, args.input, args.out, seed=args.seed, actors=actors, workers=args.workers)
     print(f"wrote {n} statements to {args.out}")
     return 0

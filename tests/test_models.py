@@ -83,6 +83,11 @@ def test_svm_calibration_folds_keep_each_article_together(frame):
     # the seed shuffles the groups into folds, so seeds give different calibrations
     other = make_model("tfidf_svm", {"seed": 2}).fit(frame, y).pipeline_.named_steps["clf"]
     assert any(not np.array_equal(a[1], b[1]) for a, b in zip(clf.cv, other.cv))
+    # every statement its own group: stratified folds over all of them
+    singletons = make_model("tfidf_svm").fit(frame.assign(group_id=frame["statement_id"]), y)
+    folds = singletons.pipeline_.named_steps["clf"].cv
+    assert singletons.calibration_ == "sigmoid, 3-fold grouped by group_id"
+    assert sorted(len(test) for _, test in folds) == [16, 16, 16]
     # without the column, or with grouping switched off: stratified folds over statements
     no_groups = make_model("tfidf_svm").fit(frame.drop(columns="group_id"), y)
     assert no_groups.calibration_ == "sigmoid, 3-fold over statements (no 'group_id' column)"

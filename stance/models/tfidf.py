@@ -24,7 +24,7 @@ import pandas as pd
 from pydantic import Field
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
 from sklearn.svm import LinearSVC
@@ -139,10 +139,15 @@ class TfidfSVM(_TfidfModel):
         # a statement without a group is a group of its own
         groups = np.asarray([f"\x00row{i}" if g is None or g != g or g == "" else str(g)
                              for i, g in enumerate(X[column].tolist())], dtype=object)
-        if len(np.unique(groups)) >= folds:
-            splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=self.p.seed)
+        n_groups = len(np.unique(groups))
+        if n_groups >= folds:
+            # every statement its own group (benchmarks grouped by text): plain stratified folds,
+            # which is what grouping amounts to, without StratifiedGroupKFold's per-group loop
+            splitter = (StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.p.seed) if n_groups == len(y)
+                        else StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=self.p.seed))
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=".*least populated class.*")
+                warnings.filterwarnings("ignore", message=".*groups parameter is ignored.*")
                 splits = [(train, test) for train, test in splitter.split(np.zeros(len(y)), y, groups)]
             n_classes = len(np.unique(y))
             if all(len(np.unique(y[train])) == n_classes for train, _ in splits):

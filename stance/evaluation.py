@@ -88,16 +88,16 @@ def load_run_predictions(run_dir: str | Path, split: str = "test") -> RunPredict
                           seeds, items, label_indices(items["gold"].tolist(), labels), np.stack(preds), np.stack(probs))
 
 
-def unit_index(items: pd.DataFrame, unit: Unit = "article") -> np.ndarray:
-    """Integer unit of each statement: its article (group, or the statement itself when the
-    column is missing or empty)."""
+def unit_column(items: pd.DataFrame, unit: Unit = "article") -> str:
+    """The column that defines the resampling units: the article (else the group, else the
+    statement itself, when a column is missing or has empty values)."""
     order = {"article": ["article_id", "group_id"], "group": ["group_id", "article_id"], "statement": []}[unit]
-    values = items["statement_id"].astype(str).to_numpy()
-    for col in order:
-        if col in items.columns and items[col].notna().all():
-            values = items[col].astype(str).to_numpy()
-            break
-    return np.unique(values, return_inverse=True)[1]
+    return next((c for c in order if c in items.columns and items[c].notna().all()), "statement_id")
+
+
+def unit_index(items: pd.DataFrame, unit: Unit = "article") -> np.ndarray:
+    """Integer unit of each statement (see `unit_column`)."""
+    return np.unique(items[unit_column(items, unit)].astype(str).to_numpy(), return_inverse=True)[1]
 
 
 def unit_confusions(gold: np.ndarray, pred: np.ndarray, units: np.ndarray, k: int) -> np.ndarray:
@@ -195,6 +195,7 @@ def run_summary(r: RunPredictions, unit: Unit = "article", n_boot: int = 1000, s
     out = {
         "task": r.task, "model_type": r.model_type, "labels": r.labels, "seeds": r.seeds,
         "n_items": int(len(r.gold)), "n_units": int(units.max() + 1) if len(units) else 0, "unit": unit,
+        "unit_column": unit_column(r.items, unit),
         "macro_f1": _mean_std([m["macro_f1"] for m in per_seed]),
         "accuracy": _mean_std([m["accuracy"] for m in per_seed]),
         "ece": _mean_std([m.get("ece", float("nan")) for m in per_seed]),
@@ -273,6 +274,10 @@ def markdown_tables(result: dict) -> str:
             lines.append(f"| {name} | {r['model_type']} | {len(r['seeds'])} | {r['n_items']} ({r['n_units']}) | "
                          f"{_pm(m)} | [{m['ci_low']:.3f}, {m['ci_high']:.3f}] | {_pm(r['accuracy'])} | "
                          f"{_pm(r['ece'])} | " + " | ".join(f"{r['per_class'][lab]['f1']:.3f}" for lab in labels) + " |")
+        columns = sorted({r.get("unit_column", "") for r in runs.values()} - {"", f"{s['unit']}_id"})
+        if columns:
+            lines += ["", f"Resampling units: {', '.join(columns)} (the test statements have no complete "
+                          f"{s['unit']}_id column)."]
         sem = {n: r["semeval"] for n, r in runs.items() if r.get("semeval")}
         if sem:
             lines += ["", "| run | F_avg pooled (official) | 95% CI | F_avg macro over targets |", "|---|---|---|---|"]

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from stance.evaluation import RunPredictions, bootstrap_macro_f1, paired_comparison, unit_index
+from stance.evaluation import (RunPredictions, bootstrap_macro_f1, markdown_tables, paired_comparison, run_summary,
+                               unit_column, unit_index)
 from stance.metrics import classification_metrics, expected_calibration_error, macro_f1, semeval_f_avg
 
 
@@ -111,3 +112,19 @@ def test_unit_index_falls_back_to_statements():
     assert list(unit_index(items, "article")) == [0, 1, 2]
     items["article_id"] = ["a", "a", "b"]
     assert list(unit_index(items, "article")) == [0, 0, 1]
+
+
+def test_benchmark_items_without_articles_are_resampled_by_group_and_the_table_says_so():
+    # tweets: no article, grouped by identical text; s1 and s2 are the same tweet
+    items = pd.DataFrame({"statement_id": ["s1", "s2", "s3", "s4"], "article_id": [None] * 4,
+                          "group_id": ["g1", "g1", "g2", "g3"], "gold": ["x", "x", "y", "z"]})
+    assert unit_column(items) == "group_id" and list(unit_index(items)) == [0, 0, 1, 2]
+    r = RunPredictions("tfidf", "stance", "test", ["x", "y", "z"], [1], items, np.array([0, 0, 1, 2]),
+                       np.array([[0, 0, 1, 1]]), np.full((1, 4, 3), 1 / 3))
+    summary = run_summary(r, n_boot=100)
+    assert summary["unit_column"] == "group_id" and summary["n_units"] == 3
+    result = {"settings": {"unit": "article", "n_boot": 100, "n_perm": 100, "seed": 0},
+              "runs": {"tfidf": summary}, "paired": []}
+    assert "Resampling units: group_id" in markdown_tables(result)
+    items["article_id"] = ["a", "a", "b", "c"]
+    assert "Resampling units" not in markdown_tables({**result, "runs": {"tfidf": run_summary(r, n_boot=100)}})

@@ -37,15 +37,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def registry_from_args(args: argparse.Namespace):
-    """The actor registry chosen by --actors / --no-actors (None for none)."""
-    from stance.actors import ActorRegistry
-
+def actors_from_args(args: argparse.Namespace) -> str | Path | None:
+    """The actor registry path chosen by --actors / --no-actors: DEFAULT_ACTORS when present, None for none."""
     if getattr(args, "no_actors", False):
         return None
-    if args.actors:
-        return ActorRegistry.load(args.actors)
-    return ActorRegistry.load(DEFAULT_ACTORS) if DEFAULT_ACTORS.is_dir() else None
+    return args.actors or (DEFAULT_ACTORS if DEFAULT_ACTORS.is_dir() else None)
+
+
+def registry_from_args(args: argparse.Namespace):
+    """The actor registry chosen by --actors / --no-actors (None for none)."""
+    from stance.actors import load_registry
+
+    return load_registry(actors_from_args(args))
 
 
 def write_statements(path: Path, statements: list) -> None:

@@ -17,10 +17,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stance.commands.extract import DEFAULT_ACTORS
+    from stance.commands.extract import actors_from_args
     from stance.predict import predict_file
 
-    actors = None if args.no_actors else args.actors or (DEFAULT_ACTORS if DEFAULT_ACTORS.is_dir() else None)
-    n = predict_file(args.model, args.input, args.out, seed=args.seed, actors=actors, workers=args.workers)
+    n = predict_file(args.model, args.input, args.out, seed=args.seed, actors=actors_from_args(args),
+                     workers=args.workers)
     print(f"wrote {n} statements to {args.out}")
     return 0

@@ -82,6 +82,9 @@ def _is_opener(text: str, i: int, start: int) -> bool:
 
 
 _SINGLE_AFTER_OPENER = re.compile(r"[\w\u2026]")
+# In a single-marked article the double marks quote inside a quotation: they become single ones.
+_DOUBLE_TO_SINGLE = {"\u201c": "\u2018", "\u201e": "\u2018", "\u00ab": "\u2018", "\u201d": "\u2019",
+                     "\u00bb": "\u2019", '"': "'"}
 
 
 def _single_openers(text: str) -> list[int]:
@@ -120,10 +123,9 @@ def as_double_quoted(text: str) -> str:
     A single opening mark counts only when a closing mark follows in its paragraph, or the
     next paragraph opens with a mark (a quotation running on); the article is read as
     single-marked when such quotations outnumber the opening double marks."""
-    if "\u2018" not in text and "'" not in text:
-        return text
     openers = _single_openers(text)
-    if not openers:
+    double_openers = _double_openers(text) if openers else 0
+    if len(openers) <= double_openers:  # each quotation below takes an opener of its own
         return text
     starts = set(openers)
     paras = paragraphs(text)
@@ -132,15 +134,14 @@ def as_double_quoted(text: str) -> str:
     for p, (ps, pe) in enumerate(paras):
         closers = [i for i in range(ps, pe) if text[i] in "\u2019'" and _is_single_closer(text, i)]
         open_at: int | None = None
-        for i in range(ps, pe):
-            c = text[i]
+        for i in sorted([j for j in openers if ps <= j < pe] + closers):  # the marks, in text order
             if open_at is None:
                 if i in starts:
                     open_at = i
                 continue
-            if c not in "\u2019'" or not _is_single_closer(text, i):
+            if i in starts:
                 continue
-            if text[open_at] == "'" and c != "'":
+            if text[open_at] == "'" and text[i] != "'":
                 continue  # a straight opening mark is closed by a straight one
             # "the allies’ support": a plural possessive, when a later mark closes the quotation
             # before another one opens
@@ -155,11 +156,9 @@ def as_double_quoted(text: str) -> str:
         if open_at is not None and p + 1 < len(paras) and paras[p + 1][0] in starts:
             marks[open_at] = "\u201c"  # runs on into the next paragraph
             n_quotations += 1
-    if n_quotations <= _double_openers(text):
+    if n_quotations <= double_openers:
         return text
-    swap = {"\u201c": "\u2018", "\u201e": "\u2018", "\u00ab": "\u2018", "\u201d": "\u2019", "\u00bb": "\u2019",
-            '"': "'"}
-    chars = [swap.get(c, c) for c in text]
+    chars = [_DOUBLE_TO_SINGLE.get(c, c) for c in text]
     for i, mark in marks.items():
         chars[i] = mark
     return "".join(chars)

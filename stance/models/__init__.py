@@ -22,6 +22,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "tfidf_svm": ("stance.models.tfidf", "TfidfSVM"),
     "vader": ("stance.models.vader", "VaderSentiment"),
     "transformer": ("stance.models.transformer", "TransformerClassifier"),
+    "per_group": ("stance.models.per_group", "PerGroupModel"),
 }
 
 

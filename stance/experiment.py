@@ -1,8 +1,8 @@
 """The experiment config: one YAML that composes every stage of a study.
 
 `stance reproduce experiments/negotiation.yaml` reads this and runs extract, build,
-train (every model over its seeds, per task), evaluate, learning curve, cross-fitted
-predictions over the whole corpus, and the report.
+train (every model over its seeds, per task), evaluate, learning curve, evaluation under
+shift (optional), cross-fitted predictions over the whole corpus, and the report.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from stance.config import StrictModel, load_config
+from stance.shift_eval import ShiftSettings
 
 
 class EventConfig(StrictModel):
@@ -51,6 +52,13 @@ class LearningCurveConfig(StrictModel):
         return sorted(v)
 
 
+class ShiftConfig(ShiftSettings):
+    """Evaluation under shift (stance.shift_eval): a temporal split and leave-actor-out, per model and task."""
+
+    tasks: list[str] = Field(default_factory=lambda: ["stance"])
+    models: list[str] = Field(default_factory=list, description="model names (config file stems); empty = all")
+
+
 class TaskConfig(StrictModel):
     """The models compared on one task (stance or sentiment)."""
 
@@ -71,6 +79,7 @@ class ExperimentConfig(StrictModel):
     work_dir: Path = Field(Path("runs"), description="stage outputs (cached between runs)")
     report_dir: Path = Field(Path("reports"), description="REPORT.md and figures")
     learning_curve: LearningCurveConfig | None = None
+    shift: ShiftConfig | None = Field(None, description="temporal and leave-actor-out evaluation; null = skip")
     timeline: TimelineConfig = Field(default_factory=TimelineConfig)
 
 

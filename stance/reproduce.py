@@ -1,5 +1,6 @@
 """Run a whole experiment: extract, evaluate extraction, build, train, evaluate, learning
-curve, cross-fitted predictions over the corpus, and the report.
+curve, evaluation under shift (temporal, leave-actor-out), cross-fitted predictions over the
+corpus, and the report.
 
 Every stage is cached (`stance.stages`): a second run with unchanged inputs, parameters
 and code skips it. All stage outputs live under the experiment's `work_dir`; the report
@@ -29,6 +30,7 @@ class Paths:
         self.evaluation = w / "evaluation"
         self.learning_curve = w / "learning_curve"
         self.crossfit = w / "crossfit"
+        self.shift = w / "shift"
         self.report = exp.report_dir
 
     def run_dir(self, task: str, model_stem: str) -> Path:
@@ -144,6 +146,28 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
                            [cfg.run_dir / "learning_curve.json"],
                            lambda cfg=cfg, full=full: learning_curve(cfg, lc.fractions, lc.seeds, log=log,
                                                                      full_run=full))
+
+    sh = exp.shift
+    if sh is not None:
+        from stance.shift_eval import ShiftSettings, shift_eval
+
+        settings = ShiftSettings.model_validate(sh.model_dump(exclude={"tasks", "models"}))
+        for task in sh.tasks:
+            if task not in exp.tasks:
+                from stance.errors import ConfigError
+                raise ConfigError(f"shift.tasks names {task!r}, which is not a task of the experiment",
+                                  path=experiment, field="shift.tasks")
+            for model_config in exp.tasks[task].models:
+                if sh.models and model_config.stem not in sh.models:
+                    continue
+                cfg = run_config(exp, paths, task, model_config, paths.shift, seeds=sh.seeds)
+                full = paths.run_dir(task, model_config.stem)  # its seeds' test predictions are the random split
+                full_inputs = [full / "config.yaml", full / "run.json", full / "summary.json",
+                               *[full / f"seed_{s}" / "predictions_test.jsonl" for s in sh.seeds]]
+                runner.run(f"shift {cfg.name}", [paths.dataset, *full_inputs],
+                           [cfg.model_dump(mode="json"), settings.model_dump(mode="json")],
+                           [cfg.run_dir / "shift" / "summary.json"],
+                           lambda cfg=cfg, full=full: shift_eval(cfg, settings, full_run=full, log=log))
 
     tl = exp.timeline
     for task, tcfg in exp.tasks.items():

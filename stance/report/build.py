@@ -145,6 +145,128 @@ def _best_of(evaluation: dict, task: str, model_dirs: Path, prefix: str) -> str 
     return best
 
 
+def reliability_frame(paths: "Paths", exp: "ExperimentConfig") -> pd.DataFrame:
+    """One row per test prediction of every model and task (all seeds): the confidence of the predicted
+    label and whether it is right, for the reliability diagrams."""
+    rows = []
+    for task, tcfg in exp.tasks.items():
+        for model_config in tcfg.models:
+            run_dir = paths.run_dir(task, model_config.stem)
+            for f in sorted(run_dir.glob("seed_*/predictions_test.jsonl")):
+                seed = int(f.parent.name.split("_", 1)[1])
+                for line in f.read_text(encoding="utf-8").splitlines():
+                    if line.strip():
+                        r = json.loads(line)
+                        rows.append({"task": task, "model": model_config.stem, "seed": seed,
+                                     "confidence": float(r["probs"].get(r["pred"], 0.0)),
+                                     "correct": r["pred"] == r["gold"]})
+    return pd.DataFrame(rows, columns=["task", "model", "seed", "confidence", "correct"])
+
+
+def _ci_cell(m: dict) -> str:
+    return f"{m['mean']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
+
+
+def _gap_cell(g: dict | None) -> str:
+    if not g:
+        return "-"
+    return f"{g['diff_macro_f1']:+.3f} [{g['ci_low']:+.3f}, {g['ci_high']:+.3f}]"
+
+
+def shift_table(summaries: list[dict], task: str) -> str:
+    """Markdown table of one task: model | random split | temporal | leave-one-actor-out (pooled) | gaps."""
+    lines = ["| model | random split | temporal | leave-one-actor-out (pooled) | gap: temporal − random | "
+             "gap: actors − random |", "|---|---|---|---|---|---|"]
+    for s in sorted(summaries, key=lambda s: -s["random"]["macro_f1"]["mean"]):
+        cells = [_ci_cell(s["random"]["macro_f1"])]
+        cells += [_ci_cell(s[k]["macro_f1"]) if k in s else "-" for k in ("temporal", "actor")]
+        cells += [_gap_cell(s["gaps"].get(k)) for k in ("temporal", "actor")]
+        lines.append(f"| {s['name'].removeprefix(task + '-')} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def shift_actor_table(summaries: list[dict], task: str) -> str | None:
+    """Markdown table of leave-actor-out macro-F1 per held-out actor (rows) and model (columns)."""
+    with_actor = [s for s in summaries if "actor" in s]
+    if not with_actor:
+        return None
+    names = [s["name"].removeprefix(task + "-") for s in with_actor]
+    actors = sorted({a for s in with_actor for a in s["actor"]["per_actor"]},
+                    key=lambda a: -max(s["actor"]["per_actor"].get(a, {}).get("n", 0) for s in with_actor))
+    lines = ["| held-out actor | gold statements | " + " | ".join(names) + " |", "|---" * (2 + len(names)) + "|"]
+    for a in actors:
+        n = next(s["actor"]["per_actor"][a]["n"] for s in with_actor if a in s["actor"]["per_actor"])
+        cells = []
+        for s in with_actor:
+            v = s["actor"]["per_actor"].get(a)
+            cells.append(f"{v['macro_f1']:.3f} [{v['ci_low']:.3f}, {v['ci_high']:.3f}]" if v else "-")
+        lines.append(f"| {a} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def shift_section(shift_dir: Path, tasks: list[str]) -> str | None:
+    """The report section on later events and unseen actors, from <shift_dir>/<task>-<model>/shift/summary.json."""
+    by_task = {t: [_json(f) for f in sorted(Path(shift_dir).glob(f"{t}-*/shift/summary.json"))] for t in tasks}
+    by_task = {t: v for t, v in by_task.items() if v}
+    if not by_task:
+        return None
+    first = next(iter(by_task.values()))[0]
+    settings = first["settings"]
+    seeds = ", ".join(str(x) for x in first["seeds"])
+    lines = ["## Later events and unseen actors", "",
+             f"Macro-F1 of each model (seed {seeds}) on three test sets, with 95% bootstrap intervals over articles "
+             f"({first['n_boot']} resamples); only gold statements are scored (weak labels may train). "
+             "**Random split**: the held-out test articles above. "]
+    t = first.get("temporal")
+    if t:
+        ts = settings["temporal"]
+        kept = "dropped" if ts["straddling"] == "drop" else f"kept whole on the {ts['straddling']} side"
+        how_cut = (f"the {ts['cutoff']} quantile of the gold statements' dates" if isinstance(ts["cutoff"], float)
+                   else "as configured")
+        lines[-1] += (f"**Temporal**: all labeled statements pooled; trained on those dated {t['train_dates'][0]} to "
+                      f"{t['train_dates'][1]} (cut-off {t['cutoff']}, {how_cut}; dev for early stopping: the "
+                      f"{'latest' if ts['dev'] == 'latest' else 'randomly drawn'} {ts['dev_fraction']:.0%} of the "
+                      f"training groups), tested on {t['n_test']} gold statements from {t['test_dates'][0]} to "
+                      f"{t['test_dates'][1]}; a group (article, near-duplicate cluster, shared quote) with statements "
+                      f"on both sides of the cut-off is {kept} "
+                      f"({t['straddling_groups']} such groups). ")
+    a = first.get("actor")
+    if a:
+        ac = settings["actor"]
+        how = (f"in {a['n_folds']} folds (one model per fold)" if ac.get("folds") else "one at a time")
+        chosen = ("the listed actors" if ac.get("actors") else
+                  f"every actor with at least {ac['min_statements']} gold statements")
+        held = ", ".join(a["held_out_actors"])
+        lines[-1] += (f"**Leave-one-actor-out**: {chosen} ({held}) held out {how}; each model "
+                      "trains without the held-out actors' statements and without every article group that quotes "
+                      "them, and the held-out statements are pooled into one score. ")
+    lines[-1] += ("The three test sets differ, and so do the training sets (the temporal model sees only the earlier "
+                  "period; a leave-actor-out model loses the articles that quote its held-out actors), so a gap "
+                  "mixes the shift with less training data. A gap's interval resamples the articles of both test "
+                  "sets independently.")
+    lines.append("")
+    for task, summaries in by_task.items():
+        lines += [f"### {task.capitalize()} under shift", "", shift_table(summaries, task), ""]
+        sizes = []
+        for s in sorted(summaries, key=lambda s: -s["random"]["macro_f1"]["mean"]):
+            n = [f"random {s['random'].get('n_train')}"]
+            if "temporal" in s:
+                n.append(f"temporal {s['temporal']['n_train']}")
+            if "actor" in s:
+                per_fold = s["actor"]["n_train_per_fold"]
+                n.append(f"leave-actor-out {min(per_fold)}-{max(per_fold)}")
+            sizes.append(f"{s['name'].removeprefix(task + '-')}: {', '.join(n)}")
+        lines += ["Training statements: " + "; ".join(sizes) + ".", ""]
+        lines += [s["sentence"] for s in sorted(summaries, key=lambda s: -s["random"]["macro_f1"]["mean"])
+                  if s.get("sentence")]
+        lines.append("")
+        actor_table = shift_actor_table(summaries, task)
+        if actor_table:
+            lines += ["Leave-actor-out macro-F1 per held-out actor [95% CI over articles]; an actor with few "
+                      "statements gives a wide interval:", "", actor_table, ""]
+    return "\n".join(lines)
+
+
 def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path) -> Path:
     """Draw every figure and write REPORT.md under `exp.report_dir`; return the REPORT.md path."""
     from stance.actors import load_registry
@@ -207,6 +329,16 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path)
     written["model_comparison"] = "figures/model_comparison.png"
     figures.plot_confusions(confusions, model_caption, fig_dir / "confusion_matrices")
     written["confusion_matrices"] = "figures/confusion_matrices.png"
+    reliability = reliability_frame(paths, exp)
+    if not reliability.empty:
+        figures.plot_reliability(reliability, model_caption, fig_dir / "reliability")
+        written["reliability"] = "figures/reliability.png"
+
+    # evaluation under shift (temporal split, leave-actor-out), when the experiment ran it
+    shift_dir = getattr(paths, "shift", Path(paths.work) / "shift")
+    shift = shift_section(shift_dir, list(exp.tasks)) if getattr(exp, "shift", None) is not None else None
+    if shift:
+        sections.append(shift)
 
     # 5. learning curve
     curves = [pd.DataFrame(_json(f)["results"]) for f in sorted(paths.learning_curve.glob("*/learning_curve.json"))]
@@ -273,6 +405,7 @@ def render_report(exp: "ExperimentConfig", paths: "Paths", card: dict, sections:
               "(10 bins). Model selection (early stopping, the timeline's 'best' model) uses dev, never test.", ""]
     lines += sections
     for key, title in (("model_comparison", "Model comparison"), ("confusion_matrices", "Confusion matrices"),
+                       ("reliability", "Calibration (reliability diagrams)"),
                        ("learning_curve", "Learning curve"), ("stance_over_time", "Stance over time"),
                        ("sentiment_over_time", "Sentiment over time"), ("stance_by_actor", "Stance per actor"),
                        ("sentiment_by_actor", "Sentiment per actor")):

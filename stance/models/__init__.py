@@ -22,7 +22,10 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "tfidf_svm": ("stance.models.tfidf", "TfidfSVM"),
     "vader": ("stance.models.vader", "VaderSentiment"),
     "transformer": ("stance.models.transformer", "TransformerClassifier"),
+    "setfit": ("stance.models.setfit_model", "SetFitClassifier"),
     "per_group": ("stance.models.per_group", "PerGroupModel"),
+    "embedding_logreg": ("stance.models.embedding", "EmbeddingClassifier"),
+    "ensemble": ("stance.models.ensemble", "EnsembleModel"),
 }
 
 

@@ -43,6 +43,9 @@ TRUSTED_TYPES: list[str] = [
     "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.preprocessing._label.LabelEncoder",
     "sklearn.utils._bunch.Bunch",
+    # embedding_logreg's MLP head (saved without its optimiser and random state)
+    "sklearn.neural_network._multilayer_perceptron.MLPClassifier",
+    "sklearn.preprocessing._label.LabelBinarizer",
 ]
 
 # The skops protocols this project writes (skops 0.16 writes 2). Older protocols select other

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, ValidationError
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
@@ -32,15 +32,17 @@ from sklearn.utils.extmath import safe_sparse_dot
 from threadpoolctl import threadpool_limits
 
 from stance.config import StrictModel
-from stance.models.base import StanceModel, check_labels, render_inputs
+from stance.errors import InputError
+from stance.models.base import StanceModel, Template, check_labels, render_inputs
 from stance.models.ngrams import WordCharTfidf
-from stance.models.persistence import load_skops, read_manifest, save_skops, write_manifest
+from stance.models.persistence import (load_skops, manifest_attributes, read_manifest, save_skops,
+                                          write_manifest)
 
 
 class TfidfParams(StrictModel):
     """Hyperparameters shared by the TF-IDF models."""
 
-    template: str = Field("{text}", description="input built from the row's columns, e.g. '{target} | {text}'")
+    template: Template = Field("{text}", description="input built from the row's columns, e.g. '{target} | {text}'")
     word_ngrams: tuple[int, int] = (1, 3)
     char_ngrams: tuple[int, int] = (2, 5)
     min_df: int = Field(1, ge=1)
@@ -62,6 +64,7 @@ def _features(p: TfidfParams) -> WordCharTfidf:
 
 class _TfidfModel(StanceModel):
     Params = TfidfParams
+    manifest_fields: tuple[str, ...] = ()  # manifest attribute fields that load sets on the model
 
     def __init__(self, **params) -> None:
         self.p = TfidfParams(**params)
@@ -94,12 +97,28 @@ class _TfidfModel(StanceModel):
     @classmethod
     def load(cls, directory: str | Path) -> "_TfidfModel":
         manifest = read_manifest(directory)
-        model = cls(**manifest.get("params", {}))
+        where = Path(directory) / "manifest.json"
+        # only the attribute fields this class writes (e.g. calibration_) are set on the model
+        attributes = manifest_attributes(directory, manifest, cls.manifest_fields)
+        params = manifest.get("params", {})
+        if not isinstance(params, dict):
+            raise InputError("params must be an object", path=where, field="params")
+        try:
+            model = cls(**params)
+        except ValidationError as exc:
+            raise InputError(f"invalid params: {exc.errors()[0].get('msg')}", path=where, field="params") from None
         model.pipeline_ = load_skops(Path(directory) / "pipeline.skops")
-        model.classes_ = np.asarray(manifest["classes"], dtype=object)
-        for key, value in manifest.items():
-            if key.endswith("_") and not key.startswith("_"):
-                setattr(model, key, value)
+        if not isinstance(model.pipeline_, Pipeline):
+            raise InputError(f"holds a {type(model.pipeline_).__name__}, not a Pipeline",
+                             path=Path(directory) / "pipeline.skops")
+        classes = manifest.get("classes")
+        if classes != [str(c) for c in getattr(model.pipeline_, "classes_", [])]:
+            raise InputError("the classes do not match those of pipeline.skops", path=where, field="classes")
+        model.classes_ = np.asarray(classes, dtype=object)
+        for key, value in attributes.items():
+            if not isinstance(value, str):
+                raise InputError(f"{key} must be a string", path=where, field=key)
+            setattr(model, key, value)
         return model
 
 
@@ -117,6 +136,7 @@ class TfidfSVM(_TfidfModel):
     """TF-IDF n-grams + linear SVM with calibrated probabilities."""
 
     type_name = "tfidf_svm"
+    manifest_fields = ("calibration_",)
 
     def _classifier(self, y: np.ndarray, X: pd.DataFrame):
         svc = LinearSVC(C=self.p.C, class_weight=self.p.class_weight, max_iter=self.p.max_iter,

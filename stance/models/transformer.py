@@ -35,8 +35,8 @@ import pandas as pd
 from pydantic import Field
 
 from stance.config import StrictModel
-from stance.models.base import StanceModel, check_labels, render_inputs
-from stance.models.persistence import read_manifest, write_manifest
+from stance.models.base import StanceModel, Template, check_labels, render_inputs
+from stance.models.persistence import manifest_attributes, read_manifest, write_manifest
 
 
 def default_encoder_path() -> str:
@@ -50,7 +50,7 @@ class TransformerParams(StrictModel):
     """Hyperparameters of the fine-tuned encoder. Defaults suit ~1,000 statements on a laptop CPU."""
 
     model_path: str | None = Field(None, description="local Hugging Face encoder; None = the shipped MiniLM-L6")
-    template: str = Field("{text}", description="e.g. '{speaker} [SEP] {text}' or '{target} [SEP] {text}'")
+    template: Template = Field("{text}", description="e.g. '{speaker} [SEP] {text}' or '{target} [SEP] {text}'")
     max_length: int = Field(128, ge=8, description="tokens per input; longer inputs are truncated")
     batch_size: int = Field(16, ge=1)
     eval_batch_size: int = Field(64, ge=1)
@@ -197,9 +197,9 @@ class TransformerClassifier(StanceModel):
         self._onnx = None
         with _torch_settings(self.p.threads, self.p.deterministic):
             torch.manual_seed(self.p.seed)
-            self.tokenizer_ = AutoTokenizer.from_pretrained(path)
+            self.tokenizer_ = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
             self.model_ = AutoModelForSequenceClassification.from_pretrained(
-                path, num_labels=len(self.classes_), id2label=dict(enumerate(self.classes_)),
+                path, trust_remote_code=False, num_labels=len(self.classes_), id2label=dict(enumerate(self.classes_)),
                 label2id=index)
             ids = self._encode(self._texts(X))
             dev = None
@@ -477,12 +477,19 @@ class TransformerClassifier(StanceModel):
         _quiet_transformers()
         directory = Path(directory)
         manifest = read_manifest(directory)
+        manifest_attributes(directory, manifest, ("history_", "best_epoch_", "prefix_cached_"))
         model = cls(**manifest.get("params", {}))
         hf = directory / "hf"
-        if (hf / "pytorch_model.bin").exists() and not (hf / "model.safetensors").exists():
-            raise ValueError(f"{hf}: only pickle weights (pytorch_model.bin) found; refusing to load them")
-        model.tokenizer_ = AutoTokenizer.from_pretrained(hf)
-        model.model_ = AutoModelForSequenceClassification.from_pretrained(hf, use_safetensors=True).eval()
+        from stance.errors import InputError
+        from stance.models.encoders import check_no_remote_code
+
+        check_no_remote_code(hf)  # InputError for custom code (auto_map) or pickle-only weights
+        try:
+            model.tokenizer_ = AutoTokenizer.from_pretrained(hf, local_files_only=True, trust_remote_code=False)
+            model.model_ = AutoModelForSequenceClassification.from_pretrained(
+                hf, local_files_only=True, trust_remote_code=False, use_safetensors=True).eval()
+        except Exception as exc:  # a damaged or foreign folder: say so instead of a traceback
+            raise InputError(f"cannot load the transformer: {type(exc).__name__}: {exc}", path=hf) from None
         model.classes_ = np.asarray(manifest["classes"], dtype=object)
         model.history_ = manifest.get("history_", [])
         model.best_epoch_ = manifest.get("best_epoch_")

@@ -17,14 +17,14 @@ import pandas as pd
 from pydantic import Field
 
 from stance.config import StrictModel
-from stance.models.base import StanceModel, check_labels, render_inputs
-from stance.models.persistence import read_manifest, write_manifest
+from stance.models.base import StanceModel, Template, check_labels, render_inputs
+from stance.models.persistence import manifest_attributes, read_manifest, write_manifest
 
 
 class VaderParams(StrictModel):
     """Thresholds and the dataset's names for the three sentiment labels."""
 
-    template: str = "{text}"
+    template: Template = "{text}"
     positive_threshold: float = 0.05
     negative_threshold: float = -0.05
     negative: str = Field("negative", description="label name for negative sentiment")
@@ -77,4 +77,6 @@ class VaderSentiment(StanceModel):
 
     @classmethod
     def load(cls, directory: str | Path) -> "VaderSentiment":
-        return cls(**read_manifest(directory).get("params", {}))
+        manifest = read_manifest(directory)
+        manifest_attributes(directory, manifest)  # vader saves no attributes
+        return cls(**manifest.get("params", {}))

@@ -49,6 +49,7 @@ from stance.errors import ConfigError, InputError
 from stance.jsonl import write_jsonl
 from stance.metrics import classification_metrics
 from stance.models import make_model, model_class, validate_params
+from stance.sweep import SweepSection, run_sweep, sweep_markdown, validate_sweep
 
 TASK_COLUMNS = {"stance": "label", "sentiment": "sentiment"}
 SPLITS = ("train", "dev", "test")
@@ -83,6 +84,7 @@ class RunConfig(StrictModel):
     model: ModelSection
     seeds: list[int] = Field(default_factory=lambda: [1, 2, 3], min_length=1)
     output_root: Path = Path("runs")
+    sweep: SweepSection | None = Field(None, description="a grid of model params chosen on dev before the seeds run")
 
     @field_validator("seeds")
     @classmethod
@@ -100,6 +102,7 @@ def load_run_config(path: str | Path, overrides: dict[str, Any] | None = None) -
     """Load and validate a run config; model params are checked against the model type."""
     cfg = load_config(path, RunConfig, overrides)
     cfg.model.params = validate_params(cfg.model.type, cfg.model.params, path=path)
+    validate_sweep(cfg, path)
     return cfg
 
 
@@ -122,6 +125,16 @@ def run_config_for(path: str | Path, *, task: str | None = None, dataset: str | 
     if name is not None:
         update["name"] = name
     return RunConfig.model_validate({**cfg.model_dump(), **update})
+
+
+def with_swept_params(cfg: RunConfig, data: "TaskData", log=print) -> RunConfig:
+    """`cfg` with the model params its sweep chose (the sweep's saved table is reused when it
+    matches); `cfg` itself when it has no sweep."""
+    if cfg.sweep is None:
+        return cfg
+    out = cfg.model_copy(deep=True)
+    out.model.params, _ = run_sweep(cfg, data, log)
+    return out
 
 
 def resolve_config(cfg: RunConfig) -> RunConfig:
@@ -322,8 +335,14 @@ def train_run(cfg: RunConfig, log=print) -> Path:
     """Train one model per seed and write the run folder; return its path."""
     cfg = resolve_config(cfg)
     data = load_task_data(cfg.data)
+    sweep_table = None
+    if cfg.sweep is not None:
+        cfg.model.params, sweep_table = run_sweep(cfg, data, log)
     run_dir = cfg.run_dir
     _prepare_run_dir(run_dir)
+    if sweep_table is not None:
+        _json(run_dir / "sweep.json", sweep_table)
+        (run_dir / "sweep.md").write_text(sweep_markdown(sweep_table), encoding="utf-8")
     (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False),
                                          encoding="utf-8")
     _json(run_dir / "versions.json", package_versions())
@@ -405,6 +424,7 @@ def learning_curve(cfg: RunConfig, fractions: list[float], seeds: list[int] | No
         raise ConfigError("fractions must lie in (0, 1]", field="fractions")
     cfg = resolve_config(cfg)
     data = load_task_data(cfg.data)
+    cfg = with_swept_params(cfg, data, log)
     train, dev, test = (data.splits[s] for s in SPLITS)
     groups = group_column(train)
     reuse = full_run_metrics(cfg, full_run, data.fingerprint)
@@ -467,6 +487,7 @@ def crossfit_predict(cfg: RunConfig, k: int = 5, seed: int | None = None, dev_fr
     seed = cfg.seeds[0] if seed is None else seed
     data = load_task_data(cfg.data.model_copy(update={
         "eval_sources": sorted(set(cfg.data.eval_sources) | set(cfg.data.train_sources))}))
+    cfg = with_swept_params(cfg, load_task_data(cfg.data), log)
     rows = pd.concat([data.splits[s] for s in SPLITS], ignore_index=True)
     groups = group_column(rows)
     folds = group_folds(groups, k, seed)

@@ -1,0 +1,189 @@
+"""Hyperparameter sweeps: a small grid in the run config, chosen on dev (or grouped CV on train).
+
+    sweep:
+      grid:
+        C: [0.5, 2.0, 8.0]
+        template: ["{text}", "{speaker} {cue}: {text}"]
+        # nested params by dotted path: "model.params.C" (per_group), "members.0.params.C" (ensemble)
+      select_on: dev        # dev: train on train, score dev macro-F1; cv: article-grouped k-fold CV on train
+      cv_folds: 5
+
+Every point of the grid (the product of the lists, in config order) is trained with the run's
+first seed and scored; the best point (ties go to the earlier point) becomes the run's model
+parameters, and the run then trains all its seeds with them and is scored on test once. The
+whole table is written to `<run_dir>/sweep.json` and `sweep.md`; a later call with the same
+data, model and sweep reuses that table instead of training the grid again.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from pydantic import Field, field_validator
+
+from stance.config import StrictModel
+from stance.errors import ConfigError
+from stance.metrics import macro_f1
+
+if TYPE_CHECKING:
+    from stance.train import RunConfig, TaskData
+
+
+class SweepSection(StrictModel):
+    """A grid of model parameters and how its points are compared."""
+
+    grid: dict[str, list[Any]] = Field(min_length=1, description="parameter (dotted path for nested) -> values")
+    select_on: Literal["dev", "cv"] = Field("dev", description="dev split, or article-grouped CV on train")
+    cv_folds: int = Field(5, ge=2, description="select_on: cv only")
+
+    @field_validator("grid")
+    @classmethod
+    def _non_empty(cls, grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for key, values in grid.items():
+            if not values:
+                raise ValueError(f"grid.{key} lists no values")
+        return grid
+
+
+def set_path(params: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of `params` with the value at dotted `path` (dict keys and list indices) replaced."""
+    out = copy.deepcopy(params)
+    parts = path.split(".")
+    node: Any = out
+    for i, part in enumerate(parts[:-1]):
+        nxt = node[int(part)] if isinstance(node, list) else node.get(part)
+        if nxt is None:
+            raise KeyError(".".join(parts[:i + 1]))
+        node = nxt
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return out
+
+
+def grid_points(sweep: SweepSection) -> list[dict[str, Any]]:
+    """Every combination of the grid's values, as {path: value}, in config order."""
+    keys = list(sweep.grid)
+    return [dict(zip(keys, values)) for values in itertools.product(*(sweep.grid[k] for k in keys))]
+
+
+def point_params(model_type: str, params: dict[str, Any], point: dict[str, Any]) -> dict[str, Any]:
+    """The validated model parameters of one grid point; ConfigError naming `sweep.grid.<key>`."""
+    from stance.models import validate_params
+
+    out = params
+    for key, value in point.items():
+        try:
+            out = set_path(out, key, value)
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise ConfigError(f"sweep.grid.{key}: no such parameter in model.params", field=f"sweep.grid.{key}") \
+                from None
+    try:
+        return validate_params(model_type, out)
+    except ConfigError as exc:
+        raise ConfigError(f"sweep.grid point {point}: {exc.reason}", field=f"sweep.grid.{next(iter(point))}") \
+            from None
+
+
+def validate_sweep(cfg: "RunConfig", path: str | Path | None = None) -> None:
+    """Check every grid point against the model's parameters (before anything is trained)."""
+    if cfg.sweep is None:
+        return
+    unknown = [k for k in cfg.sweep.grid if k.split(".")[0] not in cfg.model.params]
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], list(cfg.model.params), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"sweep.grid.{unknown[0]}: not a parameter of model type {cfg.model.type!r}{hint}",
+                          path=path, field=f"sweep.grid.{unknown[0]}")
+    for point in grid_points(cfg.sweep):
+        try:
+            point_params(cfg.model.type, cfg.model.params, point)
+        except ConfigError as exc:
+            raise ConfigError(exc.reason, path=path, field=exc.field) from None
+
+
+def _key(cfg: "RunConfig", fingerprint: str) -> dict[str, Any]:
+    return {"data_fingerprint": fingerprint, "data": cfg.data.model_dump(mode="json"),
+            "model": cfg.model.model_dump(mode="json"), "sweep": cfg.sweep.model_dump(mode="json"),
+            "seed": cfg.seeds[0]}
+
+
+def _score_point(cfg: "RunConfig", params: dict[str, Any], data: "TaskData") -> tuple[float, float]:
+    """Macro-F1 of one grid point (dev, or mean over grouped CV folds) and the seconds it took."""
+    from stance.models import make_model, model_class
+    from stance.train import group_column, group_folds
+
+    seed = cfg.seeds[0]
+    if "seed" in model_class(cfg.model.type).Params.model_fields:
+        params = {**params, "seed": seed}
+    train, dev = data.splits["train"], data.splits["dev"]
+    start = time.perf_counter()
+    if cfg.sweep.select_on == "dev":
+        if not len(dev):
+            raise ConfigError("sweep.select_on: dev, but the dev split has no scored rows; use select_on: cv",
+                              field="sweep.select_on")
+        model = make_model(cfg.model.type, params).fit(train, train["y"].tolist(), eval_set=(dev, dev["y"].tolist()))
+        score = macro_f1(dev["y"].tolist(), [str(p) for p in model.predict(dev)], data.labels)
+    else:
+        scored = train["label_source"].isin(cfg.data.eval_sources).to_numpy()
+        folds = group_folds(group_column(train), cfg.sweep.cv_folds, seed)
+        scores = []
+        for f in range(cfg.sweep.cv_folds):
+            fit, held = train[folds != f], train[(folds == f) & scored]
+            if not len(held):
+                continue
+            model = make_model(cfg.model.type, params).fit(fit, fit["y"].tolist())
+            scores.append(macro_f1(held["y"].tolist(), [str(p) for p in model.predict(held)], data.labels))
+        score = float(np.mean(scores))
+    return float(score), time.perf_counter() - start
+
+
+def run_sweep(cfg: "RunConfig", data: "TaskData", log=print) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train and score every grid point; return the best point's model params and the sweep table.
+
+    Reuses `<run_dir>/sweep.json` when it was made from the same data, model, sweep and seed."""
+    key = _key(cfg, data.fingerprint)
+    saved = cfg.run_dir / "sweep.json"
+    if saved.exists():
+        try:
+            table = json.loads(saved.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            table = {}
+        if table.get("key") == key:
+            log(f"{cfg.name} sweep: reusing {saved} (best {table['best']['point']})")
+            return table["best"]["params"], table
+    rows = []
+    for point in grid_points(cfg.sweep):
+        params = point_params(cfg.model.type, cfg.model.params, point)
+        score, seconds = _score_point(cfg, params, data)
+        rows.append({"point": point, "macro_f1": round(score, 6), "seconds": round(seconds, 3)})
+        log(f"{cfg.name} sweep {point}: {cfg.sweep.select_on} macro-F1 {score:.3f}")
+    best = max(range(len(rows)), key=lambda i: (rows[i]["macro_f1"], -i))
+    best_params = point_params(cfg.model.type, cfg.model.params, rows[best]["point"])
+    table = {"key": key, "select_on": cfg.sweep.select_on, "metric": "macro_f1",
+             "rows": rows, "best": {"index": best, "point": rows[best]["point"], "params": best_params,
+                                    "macro_f1": rows[best]["macro_f1"]}}
+    return best_params, table
+
+
+def sweep_markdown(table: dict[str, Any]) -> str:
+    """The sweep table as markdown, the chosen point in bold."""
+    keys = list(table["rows"][0]["point"]) if table["rows"] else []
+    where = "dev" if table["select_on"] == "dev" else "grouped CV on train"
+    lines = [f"| {' | '.join(keys)} | macro-F1 ({where}) | seconds |", "|" + "---|" * (len(keys) + 2)]
+    for i, row in enumerate(table["rows"]):
+        cells = [json.dumps(row["point"][k], ensure_ascii=False) for k in keys]
+        score = f"{row['macro_f1']:.3f}"
+        if i == table["best"]["index"]:
+            cells, score = [f"**{c}**" for c in cells], f"**{score}**"
+        lines.append(f"| {' | '.join(cells)} | {score} | {row['seconds']:.1f} |")
+    return "\n".join(lines) + "\n"

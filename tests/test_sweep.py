@@ -1,0 +1,90 @@
+"""Sweeps: every grid point scored on dev (or grouped CV), the best one trained over the seeds."""
+import json
+
+import pytest
+import yaml
+
+from model_data import build_dataset
+from stance.errors import ConfigError
+from stance.metrics import macro_f1
+from stance.models import make_model
+from stance.sweep import set_path
+from stance.train import DataSection, learning_curve, load_run_config, load_task_data, train_run
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "dataset"
+    build_dataset(path, n_articles=25, per_article=4, unknown_sentiment=3, weak_train=4)
+    return path
+
+
+def write_config(tmp_path, dataset, sweep, model=None):
+    cfg = {"name": "swept", "data": {"path": str(dataset), "task": "stance"},
+           "model": model or {"type": "tfidf_logreg", "params": {"C": 2.0}}, "seeds": [1, 2],
+           "output_root": str(tmp_path / "runs"), "sweep": sweep}
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_sweep_scores_every_point_on_dev_and_trains_the_best(tmp_path, dataset):
+    grid = {"C": [0.001, 10.0], "template": ["{text}", "{speaker}: {text}"]}
+    cfg = load_run_config(write_config(tmp_path, dataset, {"grid": grid}))
+    run_dir = train_run(cfg, log=lambda *_: None)
+    table = json.loads((run_dir / "sweep.json").read_text())
+    assert [r["point"] for r in table["rows"]] == [
+        {"C": 0.001, "template": "{text}"}, {"C": 0.001, "template": "{speaker}: {text}"},
+        {"C": 10.0, "template": "{text}"}, {"C": 10.0, "template": "{speaker}: {text}"}]
+    # each row's score is the dev macro-F1 of that point trained with the first seed
+    data = load_task_data(DataSection(path=dataset, task="stance"))
+    train, dev = data.splits["train"], data.splits["dev"]
+    for row in table["rows"]:
+        model = make_model("tfidf_logreg", {"C": row["point"]["C"], "template": row["point"]["template"], "seed": 1})
+        model.fit(train, train["y"].tolist())
+        assert row["macro_f1"] == pytest.approx(macro_f1(dev["y"].tolist(), list(model.predict(dev)), data.labels),
+                                                abs=1e-6)
+    best = max(table["rows"], key=lambda r: r["macro_f1"])
+    assert table["best"]["macro_f1"] == best["macro_f1"]
+    resolved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert resolved["model"]["params"]["C"] == table["best"]["point"]["C"]
+    assert resolved["model"]["params"]["template"] == table["best"]["point"]["template"]
+    assert resolved["sweep"]["grid"] == grid
+    assert "**" in (run_dir / "sweep.md").read_text()
+    # the learning curve reuses the saved sweep instead of training the grid again
+    messages = []
+    learning_curve(cfg, [1.0], seeds=[1], log=messages.append, full_run=run_dir)
+    assert any("reusing" in m for m in messages) and not any("sweep {" in m for m in messages)
+
+
+def test_sweep_on_grouped_cv_and_nested_params(tmp_path, dataset):
+    model = {"type": "ensemble", "params": {"members": [{"type": "tfidf_logreg", "params": {}},
+                                                         {"type": "tfidf_svm", "params": {}}]}}
+    sweep = {"grid": {"members.0.params.C": [0.5, 4.0], "weights": [[1, 1], [3, 1]]}, "select_on": "cv", "cv_folds": 3}
+    cfg = load_run_config(write_config(tmp_path, dataset, sweep, model=model))
+    run_dir = train_run(cfg.model_copy(update={"seeds": [1]}), log=lambda *_: None)
+    table = json.loads((run_dir / "sweep.json").read_text())
+    assert len(table["rows"]) == 4 and table["select_on"] == "cv"
+    resolved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert resolved["model"]["params"]["members"][0]["params"]["C"] == table["best"]["point"]["members.0.params.C"]
+
+
+def test_bad_sweeps_fail_before_training_naming_the_field(tmp_path, dataset):
+    with pytest.raises(ConfigError, match=r"sweep\.grid\.CC.*did you mean 'C'") as err:
+        load_run_config(write_config(tmp_path, dataset, {"grid": {"CC": [1.0]}}))
+    assert err.value.field == "sweep.grid.CC" and err.value.path.endswith("run.yaml")
+    with pytest.raises(ConfigError) as err:
+        load_run_config(write_config(tmp_path, dataset, {"grid": {"C": [-1.0]}}))
+    assert err.value.field == "sweep.grid.C"
+    with pytest.raises(ConfigError, match="unknown field"):
+        load_run_config(write_config(tmp_path, dataset, {"grid": {"template": ["{speech}"]}}))
+    with pytest.raises(ConfigError, match="lists no values"):
+        load_run_config(write_config(tmp_path, dataset, {"grid": {"C": []}}))
+
+
+def test_set_path_reaches_into_dicts_and_lists():
+    params = {"members": [{"params": {"C": 1}}, {"params": {}}], "method": "mean"}
+    out = set_path(params, "members.1.params.C", 3)
+    assert out["members"][1]["params"]["C"] == 3 and params["members"][1]["params"] == {}
+    with pytest.raises(KeyError):
+        set_path(params, "head.C", 1)

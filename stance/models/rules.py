@@ -15,7 +15,7 @@ from pydantic import Field
 
 from stance.config import StrictModel
 from stance.models.base import StanceModel, check_labels
-from stance.models.persistence import read_manifest, write_manifest
+from stance.models.persistence import manifest_attributes, read_manifest, write_manifest
 
 
 class RulesParams(StrictModel):
@@ -72,12 +72,14 @@ class RulesModel(StanceModel):
 
         directory = Path(directory)
         manifest = read_manifest(directory)
+        manifest_attributes(directory, manifest, ("fallback_",))  # no other attribute fields
         model = cls(**manifest.get("params", {}))
         cfg = LabelingConfig.model_validate_json((directory / "labeling.json").read_text(encoding="utf-8"))
         scheme_path = directory / "scheme.json"
         scheme = LabelScheme.model_validate_json(scheme_path.read_text(encoding="utf-8")) \
             if scheme_path.exists() else None
         classes = manifest["classes"]
-        model.clf_ = model._make(cfg, scheme, manifest["fallback_"], classes).fit(pd.DataFrame({"text": []}), classes)
+        fallback = manifest.get("fallback_")
+        model.clf_ = model._make(cfg, scheme, fallback, classes).fit(pd.DataFrame({"text": []}), classes)
         model.classes_ = np.asarray(classes, dtype=object)
         return model

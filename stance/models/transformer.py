@@ -66,7 +66,9 @@ class TransformerParams(StrictModel):
     batch_size: int = Field(16, ge=1)
     eval_batch_size: int = Field(64, ge=1)
     epochs: int = Field(4, ge=1)
-    max_steps: int | None = Field(None, ge=1, description="stop after this many optimiser steps (tests, smoke runs)")
+    max_steps: int | None = Field(None, ge=0, description="stop after this many optimiser steps (tests, smoke runs); "
+                                                          "0 = no step (with head_init logreg: the regression head "
+                                                          "on the frozen encoder)")
     learning_rate: float = Field(1e-4, gt=0, description="learning rate of the head (and of the encoder unless "
                                                          "body_learning_rate is set)")
     body_learning_rate: float | None = Field(None, gt=0, description="learning rate of the encoder layers; "
@@ -350,7 +352,7 @@ class TransformerClassifier(StanceModel):
                 best_f1 = record["dev_macro_f1"] = dev_f1()
                 best_state, record["best"] = copy.deepcopy(model.state_dict()), True
             self.history_.append(record)
-        for epoch in range(1, p.epochs + 1):
+        for epoch in range(1, p.epochs + 1 if total else 1):
             model.train()
             start, running = time.perf_counter(), 0.0
             for rows in self._batches(ids, generator):
@@ -385,7 +387,7 @@ class TransformerClassifier(StanceModel):
         if best_state is not None:
             model.load_state_dict(best_state)
         self.best_epoch_ = next((r["epoch"] for r in reversed(self.history_) if r.get("best")),
-                                self.history_[-1]["epoch"])
+                                self.history_[-1]["epoch"] if self.history_ else 0)
         model.eval()
 
     # -- training on cached lower layers -----------------------------------------------

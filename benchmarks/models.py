@@ -1,6 +1,6 @@
 """Training time and inference throughput of every model, side by side in one run.
 
-    python benchmarks/models.py [--dataset runs/negotiation/dataset] [--quick]
+    python benchmarks/models.py [--dataset runs/negotiation/dataset] [--quick] [--costs [CONFIG ...]]
 
 Uses the built sample dataset (train split for training, test split statements repeated for
 throughput); without it, a synthetic set of news-style statements. Targets on a 2-core
@@ -9,6 +9,9 @@ one transformer epoch over 1,000 statements < 60 s; ONNX int8 predictions agree 
 on >= 99% of test statements (int8, with the statements int8 is unsure about re-scored in float32). Fast models' rates are the median of three passes. The numbers
 depend on the CPU (the header names it and its int8/bf16 instructions) and on what else runs on
 the machine: `load` in the header is the 1-minute load average when the benchmark started.
+
+Then a cost table: training seconds and inference statements/s of every model config of the
+studies (configs/models/*.yaml), with a cold embedding cache; `--costs` prints only that table.
 
 Named alternatives in the same run: scikit-learn's own TfidfVectorizer (the same word 1-3 and
 char 2-5 n-grams) under the same logistic regression, and a plain PyTorch loop (batch 64 in
@@ -136,15 +139,64 @@ def plain_torch_throughput(model, X: pd.DataFrame, batch_size: int = 64) -> floa
     return len(texts) / (time.perf_counter() - start)
 
 
+COST_CONFIGS = ["rules", "tfidf_logreg", "tfidf_svm", "vader", "embedding_logreg", "embedding_mpnet", "ensemble",
+                "setfit", "transformer", "transformer_full"]
+
+
+def cost_table(train: pd.DataFrame, test: pd.DataFrame, names: list[str], n_predict: int) -> None:
+    """Training seconds and inference statements/s of each model config (configs/models/<name>.yaml),
+    trained on the stance labels of `train` (sentiment for vader), one seed. Embeddings are never
+    taken from a cache here: training embeds the training set and inference embeds new statements,
+    as on a corpus the model has not seen (the cache folder is a fresh temporary one)."""
+    import tempfile
+
+    from stance.train import load_run_config
+
+    print(f"\ncost of each model config (stance; vader: sentiment), one seed, cold embedding cache; "
+          f"inference over {n_predict:,} statements")
+    print(f"{'config':<22}{'type':<18}{'train s':>9}{'statements/s':>15}")
+    X = repeat_to(test, n_predict)
+    old_cache = os.environ.get("STANCE_CACHE_DIR")
+    for name in names:
+        path = Path("configs/models") / f"{name}.yaml"
+        if not path.exists():
+            print(f"{name:<22}(no {path})")
+            continue
+        cfg = load_run_config(path)
+        params = dict(cfg.model.params)
+        with tempfile.TemporaryDirectory() as cache:
+            os.environ["STANCE_CACHE_DIR"] = cache
+            try:
+                column = "sentiment_y" if cfg.data.task == "sentiment" else "stance_y"
+                model = make_model(cfg.model.type, params)
+                start = time.perf_counter()
+                model.fit(train, train[column].tolist())
+                train_s = time.perf_counter() - start
+                rate = throughput(model, X, repeats=1)
+            except Exception as exc:  # a config whose encoder is not installed, for example
+                print(f"{name:<22}{cfg.model.type:<18}  failed: {exc}")
+                continue
+        print(f"{name:<22}{cfg.model.type:<18}{train_s:>9.1f}{rate:>15,.0f}", flush=True)
+    if old_cache is None:
+        os.environ.pop("STANCE_CACHE_DIR", None)
+    else:
+        os.environ["STANCE_CACHE_DIR"] = old_cache
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", type=Path, default=Path("runs/negotiation/dataset"))
     ap.add_argument("--quick", action="store_true", help="smaller inference sets and one transformer epoch")
+    ap.add_argument("--costs", nargs="*", metavar="CONFIG",
+                    help="only the cost table, for these configs/models/ stems (default: every study model)")
     args = ap.parse_args()
     train, test, source = load_data(args.dataset)
     n_fast, n_slow, n_transformer = (10_000, 1_000, 300) if args.quick else (50_000, 5_000, 1_000)
     print(f"data: {source}; mean statement length {test['text'].str.len().mean():.0f} characters")
     print(f"machine: {os.cpu_count()} cores, {cpu_description()}, load {os.getloadavg()[0]:.1f}")
+    if args.costs is not None:
+        cost_table(train, test, args.costs or COST_CONFIGS, 300 if args.quick else 1_000)
+        return 0
     print(f"{'model':<26}{'task':<11}{'train s':>9}{'statements/s':>15}{'n scored':>10}")
     results = {}
 
@@ -213,6 +265,7 @@ def main() -> int:
     print(f"relative: tfidf_logreg {results['tfidf_logreg'] / results['sklearn TfidfVectorizer']:.1f}x "
           f"scikit-learn's TfidfVectorizer under the same classifier; "
           f"transformer {fastest / results['plain torch loop (b64)']:.1f}x the plain PyTorch loop")
+    cost_table(train, test, COST_CONFIGS, 300 if args.quick else 1_000)
     return 0
 
 

@@ -127,6 +127,14 @@ def run_config_for(path: str | Path, *, task: str | None = None, dataset: str | 
     return RunConfig.model_validate({**cfg.model_dump(), **update})
 
 
+def model_type_label(cfg: RunConfig) -> str:
+    """The model type as reports show it: a per-group wrapper names its inner type (per_group:tfidf_svm)."""
+    if cfg.model.type == "per_group":
+        inner = (cfg.model.params.get("model") or {}).get("type")
+        return f"per_group:{inner}" if inner else "per_group"
+    return cfg.model.type
+
+
 def with_swept_params(cfg: RunConfig, data: "TaskData", log=print) -> RunConfig:
     """`cfg` with the model params its sweep chose (the sweep's saved table is reused when it
     matches); `cfg` itself when it has no sweep."""
@@ -348,7 +356,7 @@ def train_run(cfg: RunConfig, log=print) -> Path:
     _json(run_dir / "versions.json", package_versions())
     counts = {s: int(len(df)) for s, df in data.splits.items()}
     _json(run_dir / "run.json", {
-        "name": cfg.name, "task": cfg.data.task, "model_type": cfg.model.type, "labels": data.labels,
+        "name": cfg.name, "task": cfg.data.task, "model_type": model_type_label(cfg), "labels": data.labels,
         "data_path": str(cfg.data.path), "data_fingerprint": data.fingerprint, "git_commit": git_commit(),
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "rows": counts, "dropped": data.dropped,
@@ -373,7 +381,7 @@ def train_run(cfg: RunConfig, log=print) -> Path:
         log(f"{cfg.name} seed {seed}: train {train_seconds:.1f}s, dev macro-F1 "
             f"{metrics['dev'].get('macro_f1', float('nan')):.3f}, test macro-F1 {metrics['test'].get('macro_f1', float('nan')):.3f}")
     summary = _summary(per_seed)
-    summary.update({"name": cfg.name, "task": cfg.data.task, "model_type": cfg.model.type})
+    summary.update({"name": cfg.name, "task": cfg.data.task, "model_type": model_type_label(cfg)})
     _json(run_dir / "summary.json", summary)
     return run_dir
 

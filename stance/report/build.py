@@ -84,12 +84,27 @@ def results_table(evaluation: dict, task: str) -> tuple[str, pd.DataFrame]:
     return "\n".join(lines), pd.DataFrame(rows)
 
 
+BASELINE_TYPES = ("rules", "vader")
+
+
+def is_tfidf(model_type: str) -> bool:
+    """A TF-IDF model, or a per-group wrapper around one (named per_group:<inner type> in evaluations)."""
+    return model_type.startswith("tfidf") or model_type.startswith("per_group:tfidf")
+
+
+def is_challenger(model_type: str) -> bool:
+    """A learned model that is not TF-IDF (embeddings, SetFit, transformer, ensemble): what the headline
+    compares with the best TF-IDF model."""
+    return not is_tfidf(model_type) and model_type not in BASELINE_TYPES
+
+
 def _oriented(p: dict, evaluation: dict) -> dict:
-    """The pair with the transformer (or else the model with the higher mean) as `a`, so Δ reads a − b."""
+    """The pair with the non-TF-IDF learned model (or else the model with the higher mean) as `a`, so Δ
+    reads a − b."""
     runs = evaluation["runs"]
 
     def rank(name: str) -> tuple[bool, float]:
-        return runs[name]["model_type"].startswith("transformer"), runs[name]["macro_f1"]["mean"]
+        return is_challenger(runs[name]["model_type"]), runs[name]["macro_f1"]["mean"]
 
     if rank(p["a"]) >= rank(p["b"]):
         return p
@@ -98,14 +113,15 @@ def _oriented(p: dict, evaluation: dict) -> dict:
 
 
 def paired_table(evaluation: dict, task: str) -> str:
-    """Markdown table of the paired tests of one task, transformer comparisons first.
+    """Markdown table of the paired tests of one task, non-TF-IDF learned models first.
 
-    Each pair is oriented so that `a` is the transformer, or else the model with the higher
-    mean macro-F1: Δ is a − b and its interval flips with it; the p-values are two-sided."""
+    Each pair is oriented so that `a` is the non-TF-IDF learned model (embeddings, SetFit,
+    transformer, ensemble), or else the model with the higher mean macro-F1: Δ is a − b and its
+    interval flips with it; the p-values are two-sided."""
     pairs = [_oriented(p, evaluation) for p in evaluation["paired"] if p["task"] == task]
     runs = evaluation["runs"]
-    # transformer pairs first; within them, the strongest competitor first
-    pairs.sort(key=lambda p: (not runs[p["a"]]["model_type"].startswith("transformer"),
+    # pairs led by a learned non-TF-IDF model first; within them, the strongest first
+    pairs.sort(key=lambda p: (not is_challenger(runs[p["a"]]["model_type"]),
                               -runs[p["a"]]["macro_f1"]["mean"], -runs[p["b"]]["macro_f1"]["mean"]))
     lines = ["| model a | model b | Δ macro-F1 (a − b) | 95% CI | p (article bootstrap) | p (randomisation) |",
              "|---|---|---|---|---|---|"]
@@ -118,26 +134,29 @@ def paired_table(evaluation: dict, task: str) -> str:
 
 
 def headline_comparison(evaluation: dict, task: str, model_dirs: Path) -> str | None:
-    """One sentence: the transformer against the TF-IDF model with the best dev macro-F1 (never test)."""
-    tfidf = _best_of(evaluation, task, model_dirs, "tfidf")
-    transformer = _best_of(evaluation, task, model_dirs, "transformer")
+    """One sentence: the best non-TF-IDF learned model against the best TF-IDF model, both chosen by
+    dev macro-F1 (never test), with their paired test on the test split."""
+    tfidf = _best_of(evaluation, task, model_dirs, is_tfidf)
+    transformer = _best_of(evaluation, task, model_dirs, is_challenger)
     pair = next((p for p in evaluation["paired"] if {p["a"], p["b"]} == {tfidf, transformer}), None)
     if pair is None:
         return None
     p = _oriented(pair, evaluation)
     strip = f"{task}-"
     verdict = "the interval excludes zero" if p["ci_low"] > 0 or p["ci_high"] < 0 else "the interval includes zero"
-    return (f"**{p['a'].removeprefix(strip)} versus the best TF-IDF model on dev "
+    return (f"**Best non-TF-IDF model on dev ({p['a'].removeprefix(strip)}) versus the best TF-IDF model on dev "
             f"({tfidf.removeprefix(strip)})**: Δ macro-F1 {p['diff_macro_f1']:+.3f}, 95% CI "
             f"[{p['ci_low']:+.3f}, {p['ci_high']:+.3f}] ({verdict}); p = {p['p_bootstrap']:.3f} (article "
             f"bootstrap), {p['p_randomization']:.3f} (randomisation).")
 
 
-def _best_of(evaluation: dict, task: str, model_dirs: Path, prefix: str) -> str | None:
-    """The run of `task` whose model type starts with `prefix` and has the best mean dev macro-F1."""
+def _best_of(evaluation: dict, task: str, model_dirs: Path, kind) -> str | None:
+    """The run of `task` whose model type passes `kind` (a predicate, or a type prefix) with the best mean
+    dev macro-F1."""
+    accept = kind if callable(kind) else (lambda t: t.startswith(kind))
     best, score = None, -1.0
     for name, r in evaluation["runs"].items():
-        if r["task"] != task or not r["model_type"].startswith(prefix):
+        if r["task"] != task or not accept(r["model_type"]):
             continue
         dev = _json(model_dirs / name / "summary.json")["dev"]["macro_f1"]["mean"]
         if dev > score:
@@ -268,6 +287,25 @@ def shift_section(shift_dir: Path, tasks: list[str]) -> str | None:
     return "\n".join(lines)
 
 
+def sweep_section(exp: "ExperimentConfig", paths: "Paths") -> str | None:
+    """The sweep tables of every run that has one (chosen point in bold), or None."""
+    from stance.sweep import sweep_markdown
+
+    parts = []
+    for task, tcfg in exp.tasks.items():
+        for model_config in tcfg.models:
+            path = paths.run_dir(task, model_config.stem) / "sweep.json"
+            if path.exists():
+                table = _json(path)
+                parts += [f"**{task} / {model_config.stem}** ({len(table['rows'])} points, first seed):", "",
+                          sweep_markdown(table)]
+    if not parts:
+        return None
+    return "\n".join(["### Sweeps", "", "Each grid point was trained on train and scored on dev (or by "
+                      "article-grouped cross-validation on train); the point in bold was then trained with every "
+                      "seed and scored on test once.", "", *parts])
+
+
 def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path) -> Path:
     """Draw every figure and write REPORT.md under `exp.report_dir`; return the REPORT.md path."""
     from stance.actors import load_registry
@@ -316,10 +354,11 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path)
         headline = headline_comparison(evaluation, task, paths.runs)
         sections.append(f"### {task.capitalize()}\n\n{table}\n\n" + (f"{headline}\n\n" if headline else "")
                         + "Paired tests on the same test statements (difference of seed-mean macro-F1; each pair "
-                          "oriented so that a is the transformer, or else the model with the higher mean; "
+                          "oriented so that a is the learned non-TF-IDF model, or else the model with the higher "
+                          "mean; "
                           f"two-sided p):\n\n{paired_table(evaluation, task)}\n")
-        for prefix, title in (("tfidf", "best TF-IDF"), ("transformer", "transformer")):
-            name = _best_of(evaluation, task, paths.runs, prefix)
+        for kind, title in ((is_tfidf, "best TF-IDF on dev"), (is_challenger, "best non-TF-IDF on dev")):
+            name = _best_of(evaluation, task, paths.runs, kind)
             if name:
                 r = evaluation["runs"][name]
                 confusions.append((f"{task}: {name.removeprefix(task + '-')} ({title})",
@@ -334,6 +373,11 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path)
     if not reliability.empty:
         figures.plot_reliability(reliability, model_caption, fig_dir / "reliability")
         written["reliability"] = "figures/reliability.png"
+
+    # sweeps: every grid point's dev score, for the runs whose config has a sweep
+    sweeps = sweep_section(exp, paths)
+    if sweeps:
+        sections.append(sweeps)
 
     # evaluation under shift (temporal split, leave-actor-out), when the experiment ran it
     shift_dir = getattr(paths, "shift", Path(paths.work) / "shift")

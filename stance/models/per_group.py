@@ -51,7 +51,8 @@ class InnerModel(StrictModel):
     """The model trained per group (and pooled): a registered `type` and its params."""
 
     type: str = Field(description="a model type of stance.models.REGISTRY (not per_group)")
-    params: dict[str, Any] = Field(default_factory=dict, validate_default=True)
+    params: dict[str, Any] = Field(default_factory=dict, validate_default=True,
+                                   description="the inner type's params, checked against its Params (defaults filled in)")
 
     @field_validator("type")
     @classmethod

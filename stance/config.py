@@ -57,13 +57,17 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
     return list(getattr(current, "model_fields", {}) or [])
 
 
-def format_validation_error(exc: ValidationError, model: type[BaseModel], path: str | Path) -> ConfigError:
-    """One readable ConfigError for all problems in `exc`, with 'did you mean' hints."""
+def format_validation_error(exc: ValidationError, model: type[BaseModel], path: str | Path,
+                            prefix: str = "") -> ConfigError:
+    """One readable ConfigError for all problems in `exc`, with 'did you mean' hints; `prefix`
+    (e.g. "model.params") is put before every field name."""
     lines = []
     first_field = None
     for err in exc.errors():
         loc = tuple(err.get("loc", ()))
         field = ".".join(str(p) for p in loc) or "(top level)"
+        if prefix:
+            field = f"{prefix}.{field}"
         first_field = first_field or field
         msg = err["msg"]
         if err["type"] == "extra_forbidden" and loc:

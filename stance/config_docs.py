@@ -37,6 +37,8 @@ SECTIONS: list[tuple[str, str, str]] = [
 def _type_name(annotation) -> str:
     """A short readable name of a field's type."""
     origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:  # a constrained type (e.g. a validated template): its base type
+        return _type_name(typing.get_args(annotation)[0])
     if origin is None:
         return getattr(annotation, "__name__", str(annotation)).replace("NoneType", "null")
     args = typing.get_args(annotation)

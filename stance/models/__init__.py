@@ -50,9 +50,8 @@ def validate_params(model_type: str, params: dict[str, Any], path: str | Path | 
     try:
         return cls.Params.model_validate(params or {}).model_dump(mode="json")
     except ValidationError as exc:
-        err = format_validation_error(exc, cls.Params, path or "<config>")
-        reason = "; ".join(f"{prefix}.{part}" for part in err.reason.split("; "))
-        raise ConfigError(reason, path=path, field=f"{prefix}.{err.field}") from None
+        err = format_validation_error(exc, cls.Params, path or "<config>", prefix=prefix)
+        raise ConfigError(err.reason, path=path, field=err.field) from None
 
 
 def make_model(model_type: str, params: dict[str, Any] | None = None) -> StanceModel:

@@ -78,8 +78,12 @@ class EnsembleParams(StrictModel):
             if isinstance(spec, dict) and isinstance(spec.get("type"), str):
                 if spec["type"] == "ensemble":
                     raise ValueError(f"member {i} is itself an ensemble; list its members instead")
-                spec = {**spec, "params": validate_params(spec["type"], spec.get("params") or {},
-                                                          prefix=f"model.params.members.{i}.params")}
+                try:
+                    params = validate_params(spec["type"], spec.get("params") or {},
+                                             prefix=f"model.params.members.{i}.params")
+                except ConfigError as exc:
+                    raise ValueError(exc.reason) from None
+                spec = {**spec, "params": params}
             out.append(spec)
         return out
 

@@ -72,9 +72,11 @@ def test_cached_embeddings_are_bit_identical_to_fresh_ones(tmp_path):
     again = embed(encoder, texts[::-1], cache)[::-1]
     fresh = encoder.encode(texts)
     assert np.array_equal(again, first) and np.array_equal(fresh, first)
-    # another pooling is another namespace: nothing is served across settings
+    # another pooling or thread count is another namespace: nothing is served across settings
     cls = SentenceEncoder(default_encoder_path(), pooling="cls", batch_size=1)
     assert cache.get(encoder_namespace(cls), texts) == {}
+    one_thread = SentenceEncoder(default_encoder_path(), batch_size=1, threads=1)
+    assert cache.get(encoder_namespace(one_thread), texts) == {}
 
 
 def test_an_unwritable_cache_costs_speed_not_results(tmp_path):

@@ -14,9 +14,11 @@ tokenizer and weights, so embeddings cached for one encoder are never served for
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -30,6 +32,21 @@ Pooling = Literal["mean", "cls"]
 # files whose bytes define an encoder (weights, config, vocabulary)
 _FINGERPRINT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json", "vocab.txt",
                       "tokenizer_config.json", "special_tokens_map.json", "sentencepiece.bpe.model", "spm.model")
+
+
+@contextlib.contextmanager
+def torch_settings(threads: int, deterministic: bool = True) -> Iterator[None]:
+    """Fixed thread count and deterministic algorithms for the duration of a block."""
+    import torch
+
+    old_threads, old_det = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(deterministic)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old_threads)
+        torch.use_deterministic_algorithms(old_det)
 
 
 def offline() -> None:

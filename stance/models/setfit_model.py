@@ -43,6 +43,7 @@ from pydantic import Field
 from stance.config import StrictModel
 from stance.errors import InputError
 from stance.models.base import StanceModel, check_labels, render_inputs
+from stance.models.encoders import torch_settings
 from stance.models.persistence import load_skops, manifest_attributes, read_manifest, save_skops, write_manifest
 
 # sentence-transformers modules a saved body may name in modules.json (any module path under
@@ -77,19 +78,6 @@ class SetFitParams(StrictModel):
     threads: int = Field(2, ge=1, description="torch CPU threads (fixed for determinism)")
 
 
-@contextlib.contextmanager
-def _torch_settings(threads: int, deterministic: bool = True) -> Iterator[None]:
-    """Fixed thread count (and deterministic algorithms) for the duration of a block."""
-    import torch
-
-    old_threads, old_det = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
-    torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(deterministic)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old_threads)
-        torch.use_deterministic_algorithms(old_det)
 
 
 def _quiet() -> None:
@@ -251,7 +239,7 @@ class SetFitClassifier(StanceModel):
         from transformers import PrinterCallback, ProgressCallback, set_seed
 
         start = time.perf_counter()
-        with _torch_settings(self.p.threads), threadpool_limits(1, user_api="blas"), _no_datasets_bars(), \
+        with torch_settings(self.p.threads), threadpool_limits(1, user_api="blas"), _no_datasets_bars(), \
                 tempfile.TemporaryDirectory(prefix="stance-setfit-") as scratch:
             set_seed(self.p.seed)
             torch.manual_seed(self.p.seed)
@@ -285,7 +273,7 @@ class SetFitClassifier(StanceModel):
 
     def embed(self, X: pd.DataFrame) -> np.ndarray:
         """The tuned body's sentence embeddings of X's inputs."""
-        with _torch_settings(self.p.threads):
+        with torch_settings(self.p.threads):
             return self.body_.encode(self._texts(X), batch_size=self.p.eval_batch_size, convert_to_numpy=True,
                                      show_progress_bar=False)
 

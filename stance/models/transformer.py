@@ -32,12 +32,11 @@ saved as safetensors: the encoder (with the `cls` head) in hf/, the `mean` head 
 """
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -47,6 +46,7 @@ from pydantic import Field, model_validator
 
 from stance.config import StrictModel
 from stance.models.base import StanceModel, Template, check_labels, render_inputs
+from stance.models.encoders import torch_settings
 from stance.models.persistence import manifest_attributes, read_manifest, write_manifest
 
 
@@ -118,19 +118,6 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-@contextlib.contextmanager
-def _torch_settings(threads: int, deterministic: bool) -> Iterator[None]:
-    """Fixed thread count and deterministic algorithms for the duration of a block."""
-    import torch
-
-    old_threads, old_det = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
-    torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(deterministic)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old_threads)
-        torch.use_deterministic_algorithms(old_det)
 
 
 def _quiet_transformers() -> None:
@@ -284,7 +271,7 @@ class TransformerClassifier(StanceModel):
         y_idx = np.array([index[v] for v in labels])
         path = str(transformer_folder(resolve_encoder_path(self.p.model_path, field="model.params.model_path")))
         self._onnx = None
-        with _torch_settings(self.p.threads, self.p.deterministic):
+        with torch_settings(self.p.threads, self.p.deterministic):
             torch.manual_seed(self.p.seed)
             self.tokenizer_ = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
             if self.p.pooling == "mean":
@@ -573,7 +560,7 @@ class TransformerClassifier(StanceModel):
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)))
-        with _torch_settings(self.p.threads, False):
+        with torch_settings(self.p.threads, False):
             if self.p.inference != "torch" and self._onnx is None:
                 self._onnx = self._onnx_session()
             ids = self._encode(self._texts(X))

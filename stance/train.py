@@ -127,6 +127,16 @@ def run_config_for(path: str | Path, *, task: str | None = None, dataset: str | 
     return RunConfig.model_validate({**cfg.model_dump(), **update})
 
 
+def check_model_fits_task(cfg: RunConfig, data: "TaskData") -> None:
+    """ConfigError (field model.type) when the model cannot predict the task's labels, before anything
+    is trained or a run folder is touched."""
+    try:
+        make_model(cfg.model.type, cfg.model.params).check_task_labels(data.labels)
+    except ValueError as exc:
+        raise ConfigError(f"model type {cfg.model.type!r} does not fit task {cfg.data.task!r}: {exc}",
+                          field="model.type") from None
+
+
 def model_type_label(cfg: RunConfig) -> str:
     """The model type as reports show it: a per-group wrapper names its inner type (per_group:tfidf_svm)."""
     if cfg.model.type == "per_group":
@@ -343,6 +353,7 @@ def train_run(cfg: RunConfig, log=print) -> Path:
     """Train one model per seed and write the run folder; return its path."""
     cfg = resolve_config(cfg)
     data = load_task_data(cfg.data)
+    check_model_fits_task(cfg, data)
     sweep_table = None
     if cfg.sweep is not None:
         cfg.model.params, sweep_table = run_sweep(cfg, data, log)

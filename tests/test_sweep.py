@@ -88,3 +88,16 @@ def test_set_path_reaches_into_dicts_and_lists():
     assert out["members"][1]["params"]["C"] == 3 and params["members"][1]["params"] == {}
     with pytest.raises(KeyError):
         set_path(params, "head.C", 1)
+
+
+def test_a_model_that_cannot_predict_the_task_fails_before_the_run_folder_is_touched(tmp_path, dataset):
+    path = write_config(tmp_path, dataset, {"grid": {"negative_threshold": [-0.05]}},
+                        model={"type": "vader", "params": {}})
+    cfg = load_run_config(path)
+    run_dir = cfg.run_dir
+    run_dir.mkdir(parents=True)
+    (run_dir / "config.yaml").write_text("earlier run\n")
+    with pytest.raises(ConfigError, match="does not fit task 'stance'") as err:
+        train_run(cfg, log=lambda *_: None)
+    assert err.value.field == "model.type"
+    assert (run_dir / "config.yaml").read_text() == "earlier run\n"

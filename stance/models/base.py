@@ -40,6 +40,10 @@ class StanceModel:
         """The most probable label of each row."""
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
+    def check_task_labels(self, labels: Sequence[str]) -> None:
+        """Raise ValueError when this model cannot predict a task with these labels (checked before
+        training; most models learn any label set)."""
+
     def save(self, directory: str | Path) -> None:
         raise NotImplementedError
 

@@ -50,12 +50,15 @@ class VaderSentiment(StanceModel):
             self._analyzer = SentimentIntensityAnalyzer()
         return [self._analyzer.polarity_scores(t) for t in render_inputs(X, self.p.template)]
 
+    def check_task_labels(self, labels: Sequence[str]) -> None:
+        unknown = sorted(set(labels) - set(self.classes_))
+        if unknown:
+            raise ValueError(f"vader predicts only {list(self.classes_)}, but the task's labels include "
+                             f"{unknown}; use it for the sentiment task or set negative/neutral/positive")
+
     def fit(self, X: pd.DataFrame, y: Sequence[str], eval_set=None) -> "VaderSentiment":
         """Nothing to learn; checks that the labels are the three sentiment labels."""
-        unknown = sorted(set(check_labels(y)) - set(self.classes_))
-        if unknown:
-            raise ValueError(f"vader predicts only {list(self.classes_)}, but the training labels include "
-                             f"{unknown}; use it for the sentiment task or set negative/neutral/positive")
+        self.check_task_labels(list(check_labels(y)))
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:

@@ -54,10 +54,16 @@ def run_config(exp: ExperimentConfig, paths: Paths, task: str, model_config: Pat
     raw["data"] = {**(raw.get("data") or {}), "path": str(paths.dataset), "task": task}
     raw["seeds"] = list(seeds or exp.seeds)
     raw["output_root"] = str(output_root)
+    from stance.sweep import validate_sweep
+
     try:
-        return resolve_config(RunConfig.model_validate(raw))
+        cfg = resolve_config(RunConfig.model_validate(raw))
+    except ConfigError as exc:
+        raise ConfigError(exc.reason, path=model_config, field=exc.field) from None
     except Exception as exc:  # pydantic errors carry no file name; add it
         raise ConfigError(str(exc), path=model_config) from None
+    validate_sweep(cfg, model_config)
+    return cfg
 
 
 def _extract(exp: ExperimentConfig, paths: Paths) -> None:
@@ -105,6 +111,10 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
 
     exp = load_experiment(experiment)
     paths = Paths(exp)
+    # every model config (and its sweep) is checked before any stage runs
+    for task, tcfg in exp.tasks.items():
+        for model_config in tcfg.models:
+            run_config(exp, paths, task, model_config, paths.runs)
     runner = StageRunner(paths.work, force=force, log=log)
     started = time.perf_counter()
     ds_cfg = load_dataset_config(exp.dataset, overrides={"output": str(paths.dataset)})

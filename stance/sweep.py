@@ -82,7 +82,7 @@ def point_params(model_type: str, params: dict[str, Any], point: dict[str, Any])
     for key, value in point.items():
         try:
             out = set_path(out, key, value)
-        except (KeyError, IndexError, ValueError, TypeError):
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):
             raise ConfigError(f"sweep.grid.{key}: no such parameter in model.params", field=f"sweep.grid.{key}") \
                 from None
     try:

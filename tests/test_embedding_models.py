@@ -193,3 +193,14 @@ def test_ensemble_members_from_config_files_and_bad_configs(tmp_path):
         make_model("ensemble", {"members": [{"type": "tfidf_logreg"}, {"type": "tfidf_svm"}], "weights": [1, 1, 1]})
     with pytest.raises(ConfigError, match="file not found"):
         make_model("ensemble", {"members": [str(tmp_path / "nope.yaml"), {"type": "tfidf_svm"}]})
+
+
+def test_a_damaged_manifest_is_an_input_error_naming_the_field(frame, tmp_path):
+    members = [{"type": "tfidf_logreg", "params": {}}, {"type": "tfidf_svm", "params": {}}]
+    make_model("ensemble", {"members": members}).fit(frame, stance_y(frame)).save(tmp_path / "m")
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    manifest["params"]["members"] = manifest["params"]["members"][:1]
+    (tmp_path / "m" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError) as err:
+        load_model(tmp_path / "m")
+    assert err.value.path.endswith("manifest.json") and err.value.field.startswith("params.members")

@@ -101,3 +101,9 @@ def test_a_model_that_cannot_predict_the_task_fails_before_the_run_folder_is_tou
         train_run(cfg, log=lambda *_: None)
     assert err.value.field == "model.type"
     assert (run_dir / "config.yaml").read_text() == "earlier run\n"
+
+
+def test_a_grid_path_through_a_plain_value_is_a_config_error(tmp_path, dataset):
+    with pytest.raises(ConfigError) as err:
+        load_run_config(write_config(tmp_path, dataset, {"grid": {"template.a.b": ["x"]}}))
+    assert err.value.field == "sweep.grid.template.a.b"

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from stance.errors import ConfigError
+from stance.errors import ConfigError, InputError
 from stance.models.base import StanceModel, render_inputs
 from stance.models.persistence import read_manifest
 
@@ -62,7 +62,17 @@ def make_model(model_type: str, params: dict[str, Any] | None = None) -> StanceM
 def load_model(directory: str | Path) -> StanceModel:
     """Load a saved model directory (its manifest.json names the type)."""
     manifest = read_manifest(directory)
-    return model_class(manifest["type"]).load(directory)
+    cls = model_class(manifest["type"])
+    try:
+        return cls.load(directory)
+    except ValidationError as exc:  # the manifest's params do not validate: a damaged or edited model folder
+        first = exc.errors()[0]
+        field = "params." + ".".join(str(part) for part in first.get("loc", ()))
+        raise InputError(f"invalid saved parameters: {first.get('msg')}", path=Path(directory) / "manifest.json",
+                         field=field) from None
+    except (KeyError, TypeError) as exc:
+        raise InputError(f"malformed saved model ({type(exc).__name__}: {exc})",
+                         path=Path(directory) / "manifest.json") from None
 
 
 __all__ = ["REGISTRY", "StanceModel", "load_model", "make_model", "model_class", "render_inputs", "validate_params"]

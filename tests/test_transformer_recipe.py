@@ -171,3 +171,16 @@ def test_a_model_saved_without_the_new_fields_loads_and_predicts_as_before(frame
     assert loaded.p.pooling == "cls" and loaded.p.head_init == "random" and loaded.p.body_learning_rate is None
     assert isinstance(loaded.model_, BertForSequenceClassification)
     np.testing.assert_allclose(loaded.predict_proba(dev), probs, atol=1e-6)
+
+
+@pytest.mark.slow  # one ONNX export (~15 s)
+def test_mean_head_exports_to_onnx(frame, tmp_path):
+    pytest.importorskip("onnx")
+    train = frame.iloc[:24]
+    model = make_model("transformer", {**MEAN, "head_init": "logreg", "train_layers": 2, "max_steps": 2}).fit(
+        train, stance_y(train))
+    probs = model.predict_proba(frame)
+    model.p.inference = "onnx"
+    model.save(tmp_path / "m")
+    assert (tmp_path / "m" / "onnx" / "model.onnx").exists()
+    np.testing.assert_allclose(load_model(tmp_path / "m").predict_proba(frame), probs, atol=1e-4)

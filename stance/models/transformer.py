@@ -222,7 +222,8 @@ def _macro_f1(gold: np.ndarray, pred: np.ndarray, k: int) -> float:
 
 
 class TransformerClassifier(StanceModel):
-    """Fine-tunes an encoder with AutoModelForSequenceClassification."""
+    """Fine-tunes an encoder with its sequence-classification head (pooling cls) or a linear head on its
+    mean-pooled states (pooling mean, optionally started from a logistic regression)."""
 
     type_name = "transformer"
     Params = TransformerParams

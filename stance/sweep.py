@@ -176,14 +176,15 @@ def run_sweep(cfg: "RunConfig", data: "TaskData", log=print) -> tuple[dict[str, 
 
 
 def sweep_markdown(table: dict[str, Any]) -> str:
-    """The sweep table as markdown, the chosen point in bold."""
+    """The sweep table as markdown, the chosen point in bold (the seconds each point took stay in
+    sweep.json: a report must not change with the machine's load)."""
     keys = list(table["rows"][0]["point"]) if table["rows"] else []
     where = "dev" if table["select_on"] == "dev" else "grouped CV on train"
-    lines = [f"| {' | '.join(keys)} | macro-F1 ({where}) | seconds |", "|" + "---|" * (len(keys) + 2)]
+    lines = [f"| {' | '.join(keys)} | macro-F1 ({where}) |", "|" + "---|" * (len(keys) + 1)]
     for i, row in enumerate(table["rows"]):
         cells = [json.dumps(row["point"][k], ensure_ascii=False) for k in keys]
         score = f"{row['macro_f1']:.3f}"
         if i == table["best"]["index"]:
             cells, score = [f"**{c}**" for c in cells], f"**{score}**"
-        lines.append(f"| {' | '.join(cells)} | {score} | {row['seconds']:.1f} |")
+        lines.append(f"| {' | '.join(cells)} | {score} |")
     return "\n".join(lines) + "\n"

@@ -72,14 +72,19 @@ def test_logreg_head_starts_with_the_regressions_probabilities(frame, logreg_sta
     assert model.head_logreg_.C == 4.0 and model.head_logreg_.class_weight == "balanced"
 
 
-def test_logreg_start_is_epoch_zero_and_kept_when_no_epoch_beats_it(frame):
+def test_logreg_start_is_epoch_zero_and_kept_when_no_epoch_beats_it(frame, logreg_start):
     train, dev = frame.iloc[:24], frame.iloc[24:36]
-    # a learning rate too small to change anything: epoch 1 cannot beat epoch 0, which is kept
-    params = {**MEAN, "head_init": "logreg", "max_steps": None, "epochs": 1, "learning_rate": 1e-30}
+    # a learning rate that wrecks the encoder and head: epoch 1 is worse on dev, so the start is restored
+    params = {**MEAN, "head_init": "logreg", "max_steps": None, "epochs": 1, "learning_rate": 1.0}
     model = make_model("transformer", params).fit(train, stance_y(train), eval_set=(dev, stance_y(dev)))
     assert [h["epoch"] for h in model.history_] == [0, 1]
+    assert model.history_[1]["dev_macro_f1"] < model.history_[0]["dev_macro_f1"]
     assert model.history_[0]["best"] and model.best_epoch_ == 0
-    assert model.history_[0]["dev_macro_f1"] >= model.history_[1]["dev_macro_f1"]
+    np.testing.assert_allclose(model.predict_proba(frame), logreg_start.predict_proba(frame), atol=1e-6)
+    # a tie does not replace the start either
+    tie = make_model("transformer", {**params, "learning_rate": 1e-30}).fit(train, stance_y(train),
+                                                                            eval_set=(dev, stance_y(dev)))
+    assert tie.history_[1]["dev_macro_f1"] == tie.history_[0]["dev_macro_f1"] and tie.best_epoch_ == 0
 
 
 def test_logreg_init_needs_mean_pooling():

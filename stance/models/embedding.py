@@ -104,7 +104,7 @@ class EmbeddingClassifier(StanceModel):
             # early stopping holds out 10% of train: only worth it with a few hundred rows
             return MLPClassifier(hidden_layer_sizes=(p.hidden_units,), alpha=p.alpha, max_iter=p.max_iter,
                                  early_stopping=len(y) >= 300, n_iter_no_change=20, random_state=p.seed)
-        from stance.models.tfidf import TfidfSVM
+        from stance.models.tfidf import calibration_folds
 
         svc = LinearSVC(C=p.C, class_weight=p.class_weight, max_iter=p.max_iter, random_state=p.seed)
         _, counts = np.unique(y, return_counts=True)
@@ -112,8 +112,7 @@ class EmbeddingClassifier(StanceModel):
         if folds < 2:
             raise InputError("head 'svm' needs at least two training rows of every label for calibration",
                              field="model.params.head")
-        grouper = TfidfSVM(calibration_groups=p.calibration_groups, seed=p.seed)
-        cv, self.calibration_ = grouper._calibration_folds(y, X, folds)
+        cv, self.calibration_ = calibration_folds(y, X, folds, p.calibration_groups, p.seed)
         return CalibratedClassifierCV(svc, method="sigmoid", cv=cv)
 
     def fit(self, X: pd.DataFrame, y: Sequence[str], eval_set=None) -> "EmbeddingClassifier":

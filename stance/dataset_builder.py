@@ -57,7 +57,7 @@ from stance.errors import ConfigError, InputError
 from stance.external import ExternalSource, load_external
 from stance.schemes import LabelScheme, load_scheme
 from stance.splits import (SPLITS, SplitConfig, SplitRow, assert_no_leakage, assign_splits, group_ids, leakage,
-                           merge_cluster_ids)
+                           merge_cluster_ids, read_pinned)
 
 COLUMNS = ["statement_id", "text", "context", "speaker", "actor_id", "target", "date", "article_id", "cluster_id",
            "group_id", "kind", "cue", "label", "sentiment", "label_source", "confidence"]
@@ -497,7 +497,8 @@ def build_dataset(config: "DatasetConfig | str | Path", output: str | Path | Non
     built = collect(cfg)
     rows = built.rows
     assignment = assign_splits([SplitRow(group=r.group_id, gold=r.label_source == "gold", date=r.date,
-                                         actor_id=r.actor_id, official_split=r.official_split) for r in rows],
+                                         actor_id=r.actor_id, official_split=r.official_split, article_id=r.article_id)
+                                for r in rows],
                                cfg.split)
     by_split: dict[str, list[Row]] = {s: [] for s in SPLITS}
     for r, s, why in zip(rows, assignment.split, assignment.reason):
@@ -552,7 +553,7 @@ def dataset_card(cfg: DatasetConfig, built: Build, by_split: dict[str, list[Row]
                     | {"output_labels": built.sentiment.output_labels}},
         "columns": COLUMNS,
         "split": {"strategy": cfg.split.strategy, "seed": cfg.split.seed,
-                  "fractions": cfg.split.fractions.model_dump()},
+                  "fractions": cfg.split.fractions.model_dump()} | _pinned_summary(cfg, by_split),
         "splits": {s: _split_stats(by_split[s], built.stance, built.sentiment, cfg.period, registry) for s in SPLITS},
         "total": _split_stats([r for s in SPLITS for r in by_split[s]], built.stance, built.sentiment, cfg.period,
                               registry),
@@ -566,6 +567,17 @@ def dataset_card(cfg: DatasetConfig, built: Build, by_split: dict[str, list[Row]
         "rows_sha256": {s: rows_sha256(records[s]) for s in SPLITS},
         "notes": notes,
     }
+
+
+def _pinned_summary(cfg: DatasetConfig, by_split: dict[str, list[Row]]) -> dict:
+    """With `split.pinned`: how many listed articles were found, and the statements per split that are new."""
+    if cfg.split.pinned is None:
+        return {}
+    pins = read_pinned(cfg.split.pinned)
+    found = {r.article_id for rs in by_split.values() for r in rs if r.article_id in pins}
+    new = {s: sum(1 for r in by_split[s] if r.article_id not in pins) for s in SPLITS}
+    return {"pinned": {"file": str(cfg.split.pinned), "articles_listed": len(pins), "articles_found": len(found),
+                       "new_statements": new}}
 
 
 def _largest_group(rows: list[Row]) -> dict:
@@ -604,6 +616,12 @@ def render_card(card: dict) -> str:
             f"{card['split']['fractions']}. Stance scheme **{card['schemes']['stance']['name']}** "
             f"({', '.join(card['schemes']['stance']['output_labels'])}); sentiment scheme "
             f"**{card['schemes']['sentiment']['name']}**.", ""]
+    pinned = card["split"].get("pinned")
+    if pinned:
+        new = pinned["new_statements"]
+        out += [f"Pinned split: {pinned['articles_found']} of the {pinned['articles_listed']} articles listed in "
+                f"`{pinned['file']}` keep their split; statements new since then: "
+                + ", ".join(f"{s} {new[s]}" for s in SPLITS) + ".", ""]
     scheme = card["schemes"]["stance"]
     if scheme["merge"] or scheme["drop"]:
         out += ["Scheme changes to the annotated labels: "

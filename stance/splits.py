@@ -10,7 +10,10 @@ groups:
   while the split's count before it plus half its size is below the target), the rest is
   train. A group's place in the order does not depend on the other groups, so when the
   corpus grows only groups near the split boundaries change split (a shuffle would
-  reassign everything); the card lists the articles of each split.
+  reassign everything); the card lists the articles of each split. With `pinned` (a CSV of
+  `article_id,split`, e.g. the split of an earlier corpus version) every group holding a
+  listed article keeps that split, and only the other groups are filled, to the same
+  fractions among themselves, so a grown corpus keeps every old statement where it was.
 - `temporal`: a group's date is the earliest date of its statements. Train is before
   `train_end`, test from `test_start` (default `train_end`). dev is `from_train` (the most
   recent groups of the train period holding dev/(train+dev) of its gold statements, so
@@ -32,17 +35,21 @@ shared between splits; the dataset builder asserts they are all zero.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import re
 import unicodedata
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from stance.config import StrictModel
+from stance.errors import InputError
 
 SPLITS = ("train", "dev", "test")
 Strategy = Literal["random", "temporal", "leave_one_actor_out", "official"]
@@ -73,9 +80,13 @@ class SplitConfig(StrictModel):
     test_start: dt.date | None = None
     dev: Literal["from_train", "between"] = "from_train"
     test_actor: str | None = None
+    pinned: Path | None = Field(default=None, description="CSV article_id,split whose articles keep their split "
+                                                          "(random strategy)")
 
     @model_validator(mode="after")
     def _strategy_fields(self) -> "SplitConfig":
+        if self.pinned is not None and self.strategy != "random":
+            raise ValueError(f"pinned only applies to the random strategy, not {self.strategy}")
         if self.strategy == "leave_one_actor_out" and not self.test_actor:
             raise ValueError("strategy leave_one_actor_out needs test_actor")
         if self.strategy != "leave_one_actor_out" and self.test_actor:
@@ -189,6 +200,7 @@ class SplitRow:
     date: dt.date | None = None
     actor_id: str | None = None
     official_split: str | None = None
+    article_id: str | None = None
 
 
 @dataclass
@@ -249,15 +261,59 @@ def _apply(rows: Sequence[SplitRow], group_split: dict[str, str | None],
     return Assignment(split, reason)
 
 
-def assign_random(rows: Sequence[SplitRow], cfg: SplitConfig) -> Assignment:
-    """Random by group, seeded (module doc)."""
+def read_pinned(path: str | Path) -> dict[str, str]:
+    """`article_id -> split` from a CSV with those two columns (InputError names file, line and field)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"cannot read pinned splits: {e.strerror or e}", path=path) from None
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or not {"article_id", "split"} <= set(reader.fieldnames):
+        raise InputError(f"pinned splits need the columns article_id and split, found {reader.fieldnames}",
+                         path=path, line=1)
+    out: dict[str, str] = {}
+    for n, rec in enumerate(reader, 2):
+        aid, split = (rec.get("article_id") or "").strip(), (rec.get("split") or "").strip()
+        if not aid:
+            raise InputError("empty article_id", path=path, line=n, field="article_id")
+        if split not in SPLITS:
+            raise InputError(f"split {split!r} is not one of {', '.join(SPLITS)}", path=path, line=n, field="split")
+        if out.get(aid, split) != split:
+            raise InputError(f"article {aid!r} pinned to both {out[aid]} and {split}", path=path, line=n,
+                             field="split")
+        out[aid] = split
+    return out
+
+
+def pinned_groups(rows: Sequence[SplitRow], pins: Mapping[str, str]) -> dict[str, str]:
+    """The split of each group that holds a pinned article; InputError when a group joins two pinned splits."""
+    seen: dict[str, dict[str, str]] = {}
+    for r in rows:
+        if r.article_id is not None and r.article_id in pins:
+            seen.setdefault(r.group, {})[r.article_id] = pins[r.article_id]
+    out: dict[str, str] = {}
+    for g, arts in seen.items():
+        splits = sorted(set(arts.values()))
+        if len(splits) > 1:
+            which = ", ".join(f"{a} ({s})" for a, s in sorted(arts.items()))
+            raise InputError(f"pinned articles of different splits share a group (an article, a near-duplicate "
+                             f"cluster or an identical quote joins them): {which}; re-pin them or change the text")
+        out[g] = splits[0]
+    return out
+
+
+def assign_random(rows: Sequence[SplitRow], cfg: SplitConfig, pins: Mapping[str, str] | None = None) -> Assignment:
+    """Random by group, seeded; groups of pinned articles keep their split (module doc)."""
     weight = _gold_weights(rows)
-    eligible = [g for g, w in weight.items() if w > 0]
+    fixed = pinned_groups(rows, pins or {})
+    eligible = [g for g, w in weight.items() if w > 0 and g not in fixed]
     fr = cfg.fractions
     group_split: dict[str, str | None] = dict(_fill_random(eligible, weight, [("test", fr.test), ("dev", fr.dev)],
                                                            cfg.seed, "train"))
+    group_split.update(fixed)
     for g, w in weight.items():
-        if w == 0:
+        if w == 0 and g not in fixed:
             group_split[g] = "train"
     return _apply(rows, group_split)
 
@@ -390,7 +446,9 @@ STRATEGIES = {
 
 
 def assign_splits(rows: Sequence[SplitRow], cfg: SplitConfig) -> Assignment:
-    """The split of every row under `cfg.strategy`."""
+    """The split of every row under `cfg.strategy` (with `cfg.pinned` read for the random strategy)."""
+    if cfg.pinned is not None:
+        return assign_random(rows, cfg, read_pinned(cfg.pinned))
     return STRATEGIES[cfg.strategy](rows, cfg)
 
 

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stance.splits import (LeakageError, SplitConfig, SplitRow, UnionFind, assert_no_leakage, assign_splits,
-                           group_ids, leakage, merge_cluster_ids, normalise_text)
+                           group_ids, leakage, merge_cluster_ids, normalise_text, read_pinned)
+from stance.errors import InputError
 
 
 def test_normalise_text_ignores_case_punctuation_and_spacing():
@@ -190,3 +191,53 @@ def test_growing_corpus_keeps_most_groups_in_their_split():
     after = dict(zip((r.group for r in grown), assign_splits(grown, cfg).split))
     kept = sum(after[g] == s for g, s in before.items() if s is not None)
     assert kept / sum(s is not None for s in before.values()) >= 0.85
+
+
+def _article_rows(prefix: str, n: int) -> list[SplitRow]:
+    """Three gold statements per article; each article is its own group."""
+    return [SplitRow(group=f"{prefix}{g:03d}", gold=True, article_id=f"{prefix}{g:03d}") for g in range(n)
+            for _ in range(3)]
+
+
+def test_pinned_split_keeps_every_old_article_and_splits_the_new_ones_by_the_fractions(tmp_path):
+    old = _article_rows("2022-03-01-old-", 60)
+    before = assign_splits(old, SplitConfig(seed=7))
+    pins = tmp_path / "v1.csv"
+    pins.write_text("article_id,split\n" + "".join(f"{r.article_id},{s}\n" for r, s in zip(old[::3], before.split[::3])),
+                    encoding="utf-8")
+    grown = old + _article_rows("2026-05-01-new-", 140)
+    after = assign_splits(grown, SplitConfig(seed=7, pinned=pins))
+    _check_invariants(grown, after)
+    assert after.split[:len(old)] == before.split  # no old statement moves
+    plain = assign_splits(grown, SplitConfig(seed=7))
+    assert plain.split[:len(old)] != before.split  # without pins, growth moves some old groups
+    new = after.split[len(old):]
+    for name, share in (("train", 0.7), ("dev", 0.15), ("test", 0.15)):
+        assert abs(new.count(name) / len(new) - share) < 0.05
+
+
+def test_pinned_articles_of_two_splits_joined_by_a_new_quote_are_refused(tmp_path):
+    pins = tmp_path / "v1.csv"
+    pins.write_text("article_id,split\na1,train\na2,test\n", encoding="utf-8")
+    rows = [SplitRow(group="a1", gold=True, article_id="a1"), SplitRow(group="a1", gold=True, article_id="a2"),
+            SplitRow(group="b1", gold=True, article_id="b1")]
+    with pytest.raises(InputError, match=r"a1 \(train\), a2 \(test\)"):
+        assign_splits(rows, SplitConfig(pinned=pins))
+
+
+@pytest.mark.parametrize("body, line, field", [
+    ("article_id,split\na1,train\na2,validation\n", 3, "split"),
+    ("article_id,split\n,train\n", 2, "article_id"),
+    ("article_id,split\na1,train\na1,test\n", 3, "split"),
+])
+def test_bad_pinned_file_names_line_and_field(tmp_path, body, line, field):
+    pins = tmp_path / "v1.csv"
+    pins.write_text(body, encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        read_pinned(pins)
+    assert e.value.line == line and e.value.field == field and e.value.path == str(pins)
+
+
+def test_pinned_is_only_for_the_random_strategy(tmp_path):
+    with pytest.raises(ValueError, match="pinned only applies to the random strategy"):
+        SplitConfig(strategy="temporal", pinned=tmp_path / "v1.csv")

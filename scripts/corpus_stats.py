@@ -1,10 +1,17 @@
 """Print the sample corpus's counts as Markdown tables (used for data/README.md).
 
 Usage: python scripts/corpus_stats.py [ARTICLES] [ANNOTATIONS] [AGREEMENT_DIR]
+
+Besides the label, actor and year counts it prints the corpus's attribution shapes next to
+the reference counts of real news pages (data/style_reference.csv): corpus v1 (the articles
+pinned in data/splits/negotiation_v1.csv), the statements added since, and the whole corpus.
 """
 from __future__ import annotations
 
 import collections
+import csv
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +19,17 @@ from stance.annotate import DEFAULT_LABELS, agreement, read_labels
 from stance.corpus import read_articles
 from stance.gold import load_gold
 
+ROOT = Path(__file__).resolve().parents[1]
+MAIN_ACTORS = ["putin", "peskov", "lavrov", "zakharova", "zelensky", "podolyak", "erdogan", "macron"]
+# Per-statement shape tags of corpus v2 and the matching column of data/style_reference.csv.
+STATEMENT_SHAPES = [("bullet", "bullet_statements"), ("relayed", "relayed"), ("agency_sourced", "agency_sourced"),
+                    ("nominal", "nominal"), ("pronoun_chain", "pronoun_cross_paragraph"), ("role_noun", "role_noun"),
+                    ("intro_line", "intro_line"), ("single_marks", "single_marks"),
+                    ("institution", "institution_speaker")]
+HEADLINE_CUE = re.compile(r"^[^:]{2,40}:\s|\b(says?|said|warns?|tells?|urges?|rules? out|insists?|claims?|denies|"
+                          r"rejects?|dismisses|calls? for|vows?|accuses|signals?|hopes?)\b", re.IGNORECASE)
+DECLINED = re.compile(r"declined to comment|did not (?:immediately )?respond|no immediate comment|"
+                      r"refused to comment|would not comment", re.IGNORECASE)
 STANCES = DEFAULT_LABELS["stance"]
 SENTIMENTS = DEFAULT_LABELS["sentiment"]
 
@@ -20,6 +38,72 @@ def table(header: list[str], rows: list[list]) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(out)
+
+
+def pct(num: float, den: float) -> str:
+    return f"{num / den:.1%}" if den else "n/a"
+
+
+def raw_shapes(annotations: str) -> dict[tuple[str, int, int], list[str]]:
+    """The optional `shapes` tags of every gold line, keyed by (article_id, start, end)."""
+    out = {}
+    folder = Path(annotations)
+    for f in sorted(folder.glob("*.jsonl")) if folder.is_dir() else [folder]:
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                d = json.loads(line)
+                out[(d["article_id"], d["start"], d["end"])] = d.get("shapes")
+    return out
+
+
+def reference_rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def shapes_report(arts: dict, gold: list, shapes: dict, pinned: set[str], reference: list[dict]) -> None:
+    """Kinds, attribution position and shapes: reference pages vs corpus v1, statements added since, all."""
+    parts = {"v1": [s for s in gold if s.article_id in pinned], "added": [s for s in gold if s.article_id not in pinned]}
+    parts["all"] = gold
+    art_parts = {"v1": [a for a in arts.values() if a.id in pinned],
+                 "added": [a for a in arts.values() if a.id not in pinned], "all": list(arts.values())}
+    ref_n = sum(int(r["statements"] or 0) for r in reference)
+
+    def ref(col: str) -> str:
+        return pct(sum(int(r[col] or 0) for r in reference), ref_n) if reference else "n/a"
+
+    def ref_pages(col: str) -> str:
+        return pct(sum(int(r[col] or 0) > 0 for r in reference), len(reference)) if reference else "n/a"
+
+    header = ["feature", f"reference ({len(reference)} pages, {ref_n} statements)",
+              *[f"{k} ({len(v)})" for k, v in parts.items()]]
+    rows = []
+    for kind in ("direct", "partial", "reported"):
+        rows.append([f"{kind} (share of statements)", ref(kind),
+                     *[pct(sum(s.kind == kind for s in v), len(v)) for v in parts.values()]])
+    tagged = {k: [s for s in v if shapes.get((s.article_id, s.start, s.end)) is not None] for k, v in parts.items()}
+    for tag, col in (("before", "position_before"), ("after", "position_after"), ("split", "position_split")):
+        rows.append([f"attribution {tag} (share of tagged statements)", ref(col),
+                     *[pct(sum(tag in shapes[(s.article_id, s.start, s.end)] for s in v), len(v))
+                       for v in tagged.values()]])
+    for tag, col in STATEMENT_SHAPES:
+        rows.append([f"{tag} (share of tagged statements)", ref(col),
+                     *[pct(sum(tag in shapes[(s.article_id, s.start, s.end)] for s in v), len(v))
+                       for v in tagged.values()]])
+    rows.append(["headline attributes speech (share of articles; regex)", ref_pages("headline_attribution"),
+                 *[pct(sum(bool(HEADLINE_CUE.search(a.title)) for a in v), len(v)) for v in art_parts.values()]])
+    rows.append(["deck attributes speech (share of articles)", ref_pages("deck_attribution"),
+                 *[pct(len({s.article_id for s in v if "deck" in shapes[(s.article_id, s.start, s.end)]}),
+                       len({s.article_id for s in v})) for v in tagged.values()]])
+    rows.append(["'declined to comment' (share of articles; regex)", ref_pages("declined_comment"),
+                 *[pct(sum(bool(DECLINED.search(a.text)) for a in v), len(v)) for v in art_parts.values()]])
+    print("Attribution shapes: reference pages vs the corpus (shares of tagged statements count only statements "
+          f"with a `shapes` list: {', '.join(f'{k} {len(v)}' for k, v in tagged.items())})\n")
+    print(table(header, rows) + "\n")
+    counts = collections.Counter(t for v in tagged["all"] for t in shapes[(v.article_id, v.start, v.end)])
+    print(table(["shape tag", "statements"], [[t, c] for t, c in sorted(counts.items())]) + "\n")
 
 
 def main(articles="data/articles", annotations="data/annotations", agreement_dir="data/agreement") -> int:
@@ -48,6 +132,12 @@ def main(articles="data/articles", annotations="data/annotations", agreement_dir
         yrs = sorted({s.date.year for s in gold if (s.actor_id or "(not in registry)") == actor})
         rows.append([actor, total, f"{yrs[0]}-{yrs[-1]}", *[by_actor[(actor, lab)] for lab in STANCES]])
     print(f"{len([a for a in actors if a != '(not in registry)'])} registry actors\n")
+    by_actor_year = collections.Counter((s.actor_id, s.date.year) for s in gold)
+    print("Main actors per year\n")
+    print(table(["actor", *map(str, years)], [[a, *[by_actor_year[(a, y)] for y in years]] for a in MAIN_ACTORS]) + "\n")
+    pins = ROOT / "data/splits/negotiation_v1.csv"
+    pinned = {r["article_id"] for r in reference_rows(pins)}
+    shapes_report(arts, gold, raw_shapes(annotations), pinned, reference_rows(ROOT / "data/style_reference.csv"))
     print(table(["actor", "statements", "years", *STANCES], rows) + "\n")
     agree_dir = Path(agreement_dir)
     firsts = sorted(agree_dir.glob("first_pass_*.csv"))

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stance import atomic
 from stance.errors import InputError
 from stance.records import Statement
 
@@ -67,7 +68,7 @@ def export_csv(statements: Iterable[Statement], path: str | Path, fields: Sequen
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with atomic.atomic_open(path, newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=[*EXPORT_COLUMNS, *fields, "annotator", "comment"])
         writer.writeheader()
         for st in statements:
@@ -100,8 +101,8 @@ def export_label_studio(statements: Iterable[Statement], path: str | Path,
     tasks = []
     for st in statements:
         tasks.append({"data": _export_row(st)})
-    path.write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")
-    path.with_suffix(".config.xml").write_text(label_studio_config(labels), encoding="utf-8")
+    atomic.write_text(path, json.dumps(tasks, ensure_ascii=False, indent=1))
+    atomic.write_text(path.with_suffix(".config.xml"), label_studio_config(labels))
     return len(tasks)
 
 
@@ -234,12 +235,16 @@ def merge_labels(gold: Sequence[Statement], rows: Iterable[LabelRow], overwrite:
     return result
 
 
-def gold_record(st: Statement) -> dict:
-    """A statement as a gold annotation line: derived fields (id, context, date) and empty notes left out."""
-    data = st.model_dump(mode="json", exclude={"id", "context", "date"})
-    if data.get("note") is None:
-        data.pop("note", None)
-    return data
+def updated_gold_lines(originals: Sequence[dict], gold: Sequence[Statement], changes: Sequence[dict]) -> list[dict]:
+    """The gold file's lines (`originals`, parallel to `gold`) with only the changed label fields replaced:
+    every other field, known to the toolkit or not (notes, shape tags), is kept as it was, in its order."""
+    by_id: dict[str, dict] = {}
+    for c in changes:
+        by_id.setdefault(c["statement_id"], {})[c["field"]] = c["new"]
+    out = []
+    for raw, st in zip(originals, gold, strict=True):
+        out.append({**raw, **by_id[st.id]} if st.id in by_id else raw)
+    return out
 
 
 # ----------------------------------------------------------------------------- agreement

@@ -7,8 +7,12 @@ run is imported, so `stance --help` stays fast and never loads torch or spaCy.
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib
+import os
 import sys
+import tempfile
+import traceback
 
 from stance import __version__
 from stance.errors import InputError
@@ -57,6 +61,41 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"stance {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"stance {args.command}: interrupted (finished outputs are in place; none is half-written)",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:  # every failure reachable from the CLI is a located message, never a traceback
+        if os.environ.get("STANCE_DEBUG"):
+            raise
+        print(f"stance {args.command}: error: {describe_error(exc)}", file=sys.stderr)
+        return 2
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line message for an error that no reader turned into an InputError.
+
+    File-system, encoding, CSV, nesting and memory errors are described as such; anything
+    else is an unexpected error: its traceback is saved to a file whose name is printed.
+    """
+    if isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else "output"
+        return f"{where}: {exc.strerror or exc}"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"input is not valid {exc.encoding} (byte {exc.start}: {exc.reason}); pass the right --encoding"
+    if isinstance(exc, LookupError) and "encoding" in str(exc):
+        return f"{exc}"
+    if isinstance(exc, csv.Error):
+        return f"CSV input: {exc}"
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply (JSON or YAML with thousands of levels)"
+    if isinstance(exc, MemoryError):
+        return "out of memory: the input is too large for this machine (split it into smaller files)"
+    fd, log = tempfile.mkstemp(prefix="stance-error-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("".join(traceback.format_exception(exc)))
+    return (f"unexpected {type(exc).__name__}: {exc} (a bug in stance: the traceback is in {log}; "
+            f"set STANCE_DEBUG=1 to see it here)")
 
 
 if __name__ == "__main__":

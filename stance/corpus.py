@@ -36,8 +36,10 @@ MinHash over word shingles) a shared `cluster_id`, so later splits keep them tog
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
+import warnings
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -75,6 +77,7 @@ class ReadResult:
     articles: list[Article]
     rejects: list[Reject] = field(default_factory=list)
     files: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -88,19 +91,26 @@ class ReadResult:
 
 # ----------------------------------------------------------------------------- helpers
 
-def corpus_files(path: str | Path) -> list[Path]:
-    """The article files at `path`: the file itself, or the supported files of a folder (recursive)."""
+def is_stance_output(path: Path) -> bool:
+    """A file `stance extract` / `stance predict` wrote (it has a `.meta.json` sidecar) or a rejects file."""
+    return path.name.endswith(".rejects.jsonl") or path.with_name(path.stem + ".meta.json").exists()
+
+
+def corpus_files(path: str | Path, exclude: Sequence[str | Path] = ()) -> list[Path]:
+    """The article files at `path`: the file itself, or the supported files of a folder (recursive),
+    leaving out hidden files, the toolkit's own outputs and the paths in `exclude` (a command's outputs)."""
     path = Path(path)
     if not path.exists():
         raise InputError("no such file or folder", path=path)
     if path.is_file():
         if path.suffix.lower() not in SUFFIXES:
-            raise InputError(f"unsupported file type {path.suffix!r}; expected one of "
-                             f"{', '.join(sorted(SUFFIXES))}", path=path)
+            raise InputError(f"unsupported file type {path.suffix!r}; expected one of {', '.join(sorted(SUFFIXES))}",
+                             path=path)
         return [path]
+    skip = {Path(p).resolve() for p in exclude}
     files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                   and not p.name.endswith(".rejects.jsonl"))
+                   and not is_stance_output(p) and p.resolve() not in skip)
     if not files:
         raise InputError(f"no article files ({', '.join(sorted(SUFFIXES))}) in this folder", path=path)
     return files
@@ -121,11 +131,28 @@ def _decode(data: bytes, encoding: str, path: Path, line_offset: int = 0) -> str
 
 
 
+ARTICLE_KEYS = {*Article.model_fields, "url"}
+
+
+class UnknownKeyWarning(UserWarning):
+    """An article record has a key the toolkit does not read (often a misspelling)."""
+
+
 def validate_article(data: dict, path: Path, line: int | None) -> Article:
-    """An Article from a raw record, or InputError naming file, line and field."""
+    """An Article from a raw record, or InputError naming file, line and field.
+
+    Keys the toolkit does not read are ignored with an UnknownKeyWarning that names them and
+    the known key they most resemble (`titel` -> `title`).
+    """
     date = data.get("date")
     if date is None or (isinstance(date, str) and not date.strip()):
         raise InputError("missing date (want ISO-8601, e.g. 2025-05-16)", path=path, line=line, field="date")
+    unknown = sorted(k for k in data if k not in ARTICLE_KEYS)
+    for key in unknown:
+        close = difflib.get_close_matches(str(key), sorted(ARTICLE_KEYS), n=1)
+        where = f"{path}:{line}" if line else str(path)
+        warnings.warn(UnknownKeyWarning(f"{where}: unknown key {key!r} ignored"
+                                        + (f" (did you mean {close[0]!r}?)" if close else "")), stacklevel=2)
     if not str(data.get("id") or "").strip():
         raise InputError("missing id", path=path, line=line, field="id")
     try:
@@ -133,7 +160,9 @@ def validate_article(data: dict, path: Path, line: int | None) -> Article:
     except ValidationError as exc:
         fld = validation_field(exc)
         msg = exc.errors()[0]["msg"]
-        if fld == "date":
+        if fld == "date" and exc.errors()[0].get("type") == "value_error":  # the range and number checks
+            msg = msg.removeprefix("Value error, ")
+        elif fld == "date":
             msg = f"unparsable date {data.get('date')!r} (want ISO-8601, e.g. 2025-05-16)"
         elif fld == "text" and "empty" in msg:
             msg = "empty text"
@@ -193,20 +222,50 @@ def _read_jsonl(path: Path, encoding: str) -> Iterator[Item]:
             yield n, raw, exc
 
 
+CSV_FIELD_LIMIT = 16 * 1024 * 1024  # characters; the csv module's default (128 KB) is below some article texts
+
+
+def _csv_records(lines: list[str], header: list[str], path: Path) -> Iterator[tuple[int, dict | InputError]]:
+    """(line, row) for every record after the header line of a CSV file's `lines`, parsed strictly.
+
+    A malformed record (an unterminated quote, text after a closing quote, a field over the
+    size limit) is yielded as an InputError with the line it starts on, and parsing resumes
+    on the next line, so one bad quote never swallows the records after it.
+    """
+    start = 1  # index in `lines` where the current reader begins
+    while start < len(lines):
+        reader = csv.DictReader(lines[start:], fieldnames=header, strict=True)
+        line = start + 1
+        try:
+            for row in reader:
+                yield line, row
+                line = start + reader.line_num + 1
+            return
+        except csv.Error as exc:
+            reason = str(exc)
+            if "unexpected end of data" in reason or "expected after" in reason:
+                reason = f"malformed CSV record ({reason}): an unterminated or stray quote mark"
+            yield line, InputError(reason, path=path, line=line)
+            start = line  # resume on the line after the bad record's first line
+
+
 def _read_csv(path: Path, encoding: str) -> Iterator[Item]:
-    text = _decode(path.read_bytes(), encoding, path)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = {"id", "date", "text"} - set(reader.fieldnames or [])
+    text = _decode(path.read_bytes(), encoding, path).removeprefix("\ufeff")  # a byte-order mark is not a column
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
+    lines = text.splitlines(keepends=True)
+    header = next(csv.reader(lines[:1]), [])
+    missing = {"id", "date", "text"} - set(header)
     if missing:
         raise InputError(f"missing column(s) {', '.join(sorted(missing))} in the header row", path=path, line=1)
-    line = reader.line_num + 1
-    for row in reader:
+    for line, row in _csv_records(lines, header, path):
+        if isinstance(row, InputError):
+            yield line, "", row
+            continue
         raw = json.dumps(row, ensure_ascii=False)
         data: dict = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
         if None in row:
             yield line, raw, InputError(f"row has {len(row) - 1 + len(row[None])} fields, the header "
                                         f"{len(row) - 1}", path=path, line=line)
-            line = reader.line_num + 1
             continue
         for key in ("source_urls", "authors"):
             if key in data:
@@ -215,7 +274,6 @@ def _read_csv(path: Path, encoding: str) -> Iterator[Item]:
             yield line, raw, validate_article(data, path, line)
         except InputError as exc:
             yield line, raw, exc
-        line = reader.line_num + 1
 
 
 def parse_txt(text: str, path: Path) -> dict:
@@ -282,19 +340,22 @@ READERS = {"jsonl": _read_jsonl, "csv": _read_csv, "txt": _read_txt, "html": _re
 # ----------------------------------------------------------------------------- public
 
 def read_articles(path: str | Path, *, encoding: str = "utf-8", skip_invalid: bool = False,
-                  rejects_path: str | Path | None = None) -> ReadResult:
+                  rejects_path: str | Path | None = None, exclude: Sequence[str | Path] = ()) -> ReadResult:
     """All articles under `path` (file or folder; formats in the module doc).
 
     Raises InputError (file, line, field) on the first bad record, unless `skip_invalid`:
     then bad records are collected in `ReadResult.rejects` and, if `rejects_path` is
     given, written there as JSONL (path, line, field, reason, record).
     """
-    files = corpus_files(path)
+    files = corpus_files(path, exclude=[*exclude, *([rejects_path] if rejects_path else [])])
     result = ReadResult(articles=[], files=len(files))
     seen: dict[str, str] = {}
     for f in files:
         try:
-            items = list(READERS[SUFFIXES[f.suffix.lower()]](f, encoding))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", UnknownKeyWarning)
+                items = list(READERS[SUFFIXES[f.suffix.lower()]](f, encoding))
+            result.warnings += [str(w.message) for w in caught if issubclass(w.category, UnknownKeyWarning)]
         except InputError as exc:  # a whole-file problem (bad encoding of a CSV, missing columns)
             if not skip_invalid:
                 raise

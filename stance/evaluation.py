@@ -25,7 +25,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from stance import atomic
 from stance.errors import InputError
+from stance.run_folder import require_complete_run
 from stance.metrics import (classification_metrics, label_indices, macro_f1_from_confusion,
                             prf_from_confusion, semeval_f_avg)
 
@@ -61,10 +63,9 @@ def _read_jsonl_dicts(path: Path) -> list[dict]:
 def load_run_predictions(run_dir: str | Path, split: str = "test") -> RunPredictions:
     """Read run.json and every seed's predictions_<split>.jsonl of a run folder."""
     run_dir = Path(run_dir)
-    info_path = run_dir / "run.json"
-    if not info_path.exists():
-        raise InputError("not a run folder (run.json is missing); train it with `stance train`", path=run_dir)
-    info = json.loads(info_path.read_text(encoding="utf-8"))
+    info = require_complete_run(run_dir)
+    if not isinstance(info.get("labels"), list):
+        raise InputError("run.json has no labels list", path=run_dir / "run.json", field="labels")
     labels = list(info["labels"])
     seed_dirs = sorted((p for p in run_dir.glob("seed_*") if (p / f"predictions_{split}.jsonl").exists()),
                        key=lambda p: int(p.name.split("_", 1)[1]))
@@ -243,8 +244,8 @@ def evaluate_runs(run_dirs: list[str | Path], out_dir: str | Path, unit: Unit = 
             result["not_paired"].append({"a": a.name, "b": b.name, "reason": exc.reason})
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "evaluation.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    (out_dir / "evaluation.md").write_text(markdown_tables(result), encoding="utf-8")
+    atomic.write_text(out_dir / "evaluation.json", json.dumps(result, indent=2) + "\n")
+    atomic.write_text(out_dir / "evaluation.md", markdown_tables(result))
     return result
 
 

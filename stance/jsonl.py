@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from stance import atomic
 from stance.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
@@ -57,10 +58,8 @@ def read_jsonl(path: str | Path, model: type[M], encoding: str = "utf-8") -> lis
 
 def write_jsonl(path: str | Path, records: Iterable[BaseModel | dict]) -> int:
     """Write records one per line (UTF-8, keys in field order); return the count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
-    with path.open("w", encoding="utf-8") as fh:
+    with atomic.atomic_open(path) as fh:
         for rec in records:
             obj = rec.model_dump(mode="json") if isinstance(rec, BaseModel) else rec
             fh.write(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")

@@ -13,6 +13,7 @@ A model path is a run folder (runs/<name>: the seed with the best dev macro-F1 i
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from stance.errors import InputError
 from stance.jsonl import iter_jsonl, write_jsonl
 from stance.models import StanceModel, load_model
 from stance.records import Statement
+from stance.run_folder import read_json, require_complete_run
 
 
 @dataclass
@@ -38,19 +40,19 @@ def resolve_model_dir(path: str | Path, seed: int | None = None) -> tuple[Path, 
     """(model folder, task, name) for a run folder or a saved model folder."""
     path = Path(path)
     if (path / "manifest.json").exists():
-        run_json = path.parent.parent / "run.json"
-        task = json.loads(run_json.read_text(encoding="utf-8")).get("task", "label") if run_json.exists() else "label"
-        return path, task, path.parent.parent.name if run_json.exists() else path.name
-    run_json = path / "run.json"
-    if not run_json.exists():
+        run_dir = path.parent.parent
+        if not (run_dir / "run.json").exists():
+            return path, "label", path.name
+        return path, str(require_complete_run(run_dir).get("task", "label")), run_dir.name
+    if not (path / "run.json").exists():
         raise InputError("neither a run folder (run.json) nor a saved model (manifest.json)", path=path)
-    info = json.loads(run_json.read_text(encoding="utf-8"))
+    info = require_complete_run(path)
     if seed is None:
         scores = {}
         for d in path.glob("seed_*"):
             metrics = d / "metrics.json"
             if metrics.exists() and (d / "model" / "manifest.json").exists():
-                m = json.loads(metrics.read_text(encoding="utf-8"))
+                m = read_json(metrics)
                 scores[int(d.name.split("_", 1)[1])] = m.get("dev", {}).get("macro_f1") or 0.0
         if not scores:
             raise InputError("the run folder holds no trained seed", path=path)
@@ -111,8 +113,10 @@ def _is_statement_file(path: Path) -> bool:
     return False
 
 
-def read_or_extract(input_path: str | Path, actors: str | Path | None = None, workers: int = 1) -> list[Statement]:
-    """Statements from a Statement JSONL file, or extracted from the articles at `input_path`."""
+def read_or_extract(input_path: str | Path, actors: str | Path | None = None, workers: int = 1,
+                    exclude: Sequence[str | Path] = ()) -> list[Statement]:
+    """Statements from a Statement JSONL file, or extracted from the articles at `input_path` (leaving out
+    the files in `exclude`, e.g. the command's own output inside the input folder)."""
     input_path = Path(input_path)
     if not input_path.exists():
         raise InputError("input not found", path=input_path)
@@ -122,7 +126,7 @@ def read_or_extract(input_path: str | Path, actors: str | Path | None = None, wo
     from stance.corpus import read_articles
     from stance.quotes import extract_corpus
 
-    articles = read_articles(input_path).articles
+    articles = read_articles(input_path, exclude=exclude).articles
     return extract_corpus(articles, load_registry(actors) if actors else None, workers=workers)
 
 
@@ -133,5 +137,5 @@ def predict_file(model_paths: list[str | Path], input_path: str | Path, out_path
     tasks = [p.task for p in predictors]
     if len(set(tasks)) != len(tasks):
         raise InputError(f"two models label the same task: {tasks}")
-    statements = read_or_extract(input_path, actors, workers)
+    statements = read_or_extract(input_path, actors, workers, exclude=[out_path])
     return write_jsonl(out_path, classify(predictors, statements))

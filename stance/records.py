@@ -38,9 +38,21 @@ class Article(BaseModel):
     @field_validator("date", mode="before")
     @classmethod
     def _date_prefix(cls, value: object) -> object:
-        """Accept full ISO-8601 timestamps ("2025-05-16T09:30:00Z") by keeping the date part."""
+        """Accept full ISO-8601 timestamps ("2025-05-16T09:30:00Z") by keeping the date part; refuse
+        numbers (pydantic would read 20250516 as seconds since 1970)."""
+        if isinstance(value, bool) or isinstance(value, (int, float)):
+            raise ValueError(f"date is a number ({value!r}), not an ISO-8601 date such as 2025-05-16")
         if isinstance(value, str) and len(value) > 10 and value[10] in "T ":
             return value[:10]
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _date_range(cls, value: dt.date) -> dt.date:
+        """News dates from 1900 to the end of next year; anything else is a typo or a placeholder."""
+        last = dt.date(dt.date.today().year + 1, 12, 31)
+        if not dt.date(1900, 1, 1) <= value <= last:
+            raise ValueError(f"date {value.isoformat()} is outside 1900-01-01 .. {last.isoformat()}")
         return value
 
     @field_validator("text")

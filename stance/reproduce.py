@@ -13,7 +13,9 @@ import time
 from pathlib import Path
 
 
+from stance import atomic
 from stance.experiment import ExperimentConfig, load_experiment
+from stance.run_folder import read_json, require_complete_run
 from stance.stages import StageRunner
 
 
@@ -88,7 +90,7 @@ def _eval_extraction(exp: ExperimentConfig, paths: Paths, gold_paths: list[Path]
     gold = load_gold(articles, gold_paths)
     report = evaluate_extraction(read_jsonl(paths.statements, Statement), gold, articles)
     paths.extraction.mkdir(parents=True, exist_ok=True)
-    (paths.extraction / "metrics.json").write_text(json.dumps(report.scores(), indent=2) + "\n", encoding="utf-8")
+    atomic.write_text(paths.extraction / "metrics.json", json.dumps(report.scores(), indent=2) + "\n")
     write_jsonl(paths.extraction / "mismatches.jsonl", report.mismatches)
     print(report.table())
 
@@ -97,7 +99,9 @@ def _best_model(paths: Paths, task: str, stems: list[str]) -> str:
     """The model stem with the highest mean dev macro-F1 (chosen on dev, never on test)."""
     scores = {}
     for stem in stems:
-        summary = json.loads((paths.run_dir(task, stem) / "summary.json").read_text())
+        run_dir = paths.run_dir(task, stem)
+        require_complete_run(run_dir)
+        summary = read_json(run_dir / "summary.json")
         scores[stem] = summary["dev"]["macro_f1"]["mean"]
     return max(scores, key=scores.get)
 
@@ -122,11 +126,11 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
     data_inputs = [exp.articles, exp.actors, *gold_paths]
 
     runner.run("extract", data_inputs, {}, [paths.statements], lambda: _extract(exp, paths))
-    runner.run("eval-extraction", [paths.statements, *data_inputs], {}, [paths.extraction / "metrics.json"],
+    runner.run("eval-extraction", [paths.statements, *data_inputs], {}, [paths.extraction],
                lambda: _eval_extraction(exp, paths, gold_paths))
     config_inputs = [exp.dataset, Path("configs")] if Path("configs").is_dir() else [exp.dataset]
     runner.run("build", [*data_inputs, *config_inputs], ds_cfg.model_dump(mode="json"),
-               [paths.dataset / "card.json"], lambda: build_dataset(ds_cfg, paths.dataset))
+               [paths.dataset], lambda: build_dataset(ds_cfg, paths.dataset))
 
     stems: dict[str, list[str]] = {}
     for task, tcfg in exp.tasks.items():
@@ -134,10 +138,10 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
         for model_config in tcfg.models:
             cfg = run_config(exp, paths, task, model_config, paths.runs)
             runner.run(f"train {cfg.name}", [paths.dataset], cfg.model_dump(mode="json"),
-                       [cfg.run_dir / "summary.json"], lambda cfg=cfg: train_run(cfg, log=log))
+                       [cfg.run_dir], lambda cfg=cfg: train_run(cfg, log=log))
         run_dirs = [paths.run_dir(task, s) for s in stems[task]]
         runner.run(f"evaluate {task}", run_dirs, {"n_boot": exp.n_boot},
-                   [paths.evaluation / task / "evaluation.json"],
+                   [paths.evaluation / task],
                    lambda task=task, run_dirs=run_dirs: evaluate_runs(run_dirs, paths.evaluation / task,
                                                                       n_boot=exp.n_boot))
 
@@ -176,7 +180,7 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
                                *[full / f"seed_{s}" / "predictions_test.jsonl" for s in sh.seeds]]
                 runner.run(f"shift {cfg.name}", [paths.dataset, *full_inputs],
                            [cfg.model_dump(mode="json"), settings.model_dump(mode="json")],
-                           [cfg.run_dir / "shift" / "summary.json"],
+                           [cfg.run_dir / "shift"],
                            lambda cfg=cfg, full=full: shift_eval(cfg, settings, full_run=full, log=log))
 
     tl = exp.timeline
@@ -189,7 +193,7 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
         model_config = next(m for m in tcfg.models if m.stem == stem)
         cfg = run_config(exp, paths, task, model_config, paths.crossfit / task, seeds=exp.seeds[:1])
         runner.run(f"crossfit {task}", [paths.dataset], [cfg.model_dump(mode="json"), tl.crossfit_folds],
-                   [cfg.run_dir / "crossfit" / "predictions.jsonl"],
+                   [cfg.run_dir / "crossfit"],
                    lambda cfg=cfg: crossfit_predict(cfg, k=tl.crossfit_folds, log=log))
 
     write_report(exp, paths, experiment_path=Path(experiment))

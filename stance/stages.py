@@ -2,8 +2,11 @@
 
 A stage's key is a SHA-256 over the contents of its input files (folders are walked in
 name order), its parameters (as canonical JSON) and the package version. The key is
-kept in `<work_dir>/.stamps/<stage>.json`; a stage whose stamp matches and whose outputs
-all exist is not run again.
+kept in `<work_dir>/.stamps/<stage>.json` with a hash of the stage's outputs; a stage
+whose stamp matches and whose outputs still hash to what the stamp recorded is not run
+again. The stamp is removed before a stage runs and written only after all its outputs
+are in place, so a failed or interrupted run (even with `--force`) is never followed by
+"up to date, skipped" on a truncated output.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stance import __version__
+from stance import __version__, atomic
 
 
 def hash_paths(paths: Iterable[str | Path]) -> str:
@@ -59,17 +62,29 @@ class StageRunner:
         """Run `fn` unless cached; return True when it ran."""
         stamp = self.work_dir / ".stamps" / f"{name}.json"
         key = stage_key(inputs, params)
-        if not self.force and stamp.exists() and all(Path(o).exists() for o in outputs):
-            if json.loads(stamp.read_text()).get("key") == key:
-                self.log(f"[{name}] up to date, skipped")
-                return False
+        if not self.force and self._current(stamp, key, outputs):
+            self.log(f"[{name}] up to date, skipped")
+            return False
+        stamp.unlink(missing_ok=True)
         t0 = time.perf_counter()
         self.log(f"[{name}] running")
         fn()
         missing = [str(o) for o in outputs if not Path(o).exists()]
         if missing:
             raise RuntimeError(f"stage {name} did not write {', '.join(missing)}")
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(json.dumps({"key": key, "seconds": round(time.perf_counter() - t0, 2)}))
+        atomic.write_text(stamp, json.dumps({"key": key, "outputs": hash_paths(outputs),
+                                             "seconds": round(time.perf_counter() - t0, 2)}))
         self.log(f"[{name}] done in {time.perf_counter() - t0:.1f} s")
         return True
+
+    @staticmethod
+    def _current(stamp: Path, key: str, outputs: Sequence[str | Path]) -> bool:
+        """The stamp exists, holds `key`, and the outputs exist with the contents it recorded."""
+        if not stamp.exists() or not all(Path(o).exists() for o in outputs):
+            return False
+        try:
+            recorded = json.loads(stamp.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False  # a damaged stamp: run the stage again
+        return (isinstance(recorded, dict) and recorded.get("key") == key
+                and recorded.get("outputs") == hash_paths(outputs))

@@ -25,14 +25,17 @@ near-duplicate clusters and shared quotes), falling back to `article_id`.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import math
+import os
 import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -43,7 +46,9 @@ import numpy as np
 import pandas as pd
 import yaml
 from pydantic import Field, field_validator
+from sklearn.utils._param_validation import InvalidParameterError
 
+from stance import atomic
 from stance.config import StrictModel, load_config
 from stance.errors import ConfigError, InputError
 from stance.jsonl import write_jsonl
@@ -91,6 +96,16 @@ class RunConfig(StrictModel):
     def _distinct(cls, v: list[int]) -> list[int]:
         if len(set(v)) != len(v):
             raise ValueError("seeds repeat a value")
+        bad = [s for s in v if not 0 <= s <= 2**32 - 1]
+        if bad:
+            raise ValueError(f"seeds must be in [0, 2**32 - 1] (numpy's range), not {bad}")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v: str) -> str:
+        if v.startswith("."):
+            raise ValueError(f"run name {v!r} may not start with '.' ('.', '..' and hidden names are refused)")
         return v
 
     @property
@@ -267,7 +282,7 @@ def git_commit(cwd: str | Path = ".") -> str:
 
 def _json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    atomic.write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def _iso(value: Any) -> str | None:
@@ -340,13 +355,40 @@ def _summary(per_seed: dict[int, dict]) -> dict:
     return out
 
 
-def _prepare_run_dir(run_dir: Path) -> None:
-    """Create the run folder; an earlier run of the same name (it has config.yaml) is replaced."""
+def is_run_folder(path: Path) -> bool:
+    """A folder `stance train` wrote: it holds config.yaml and run.json."""
+    return (path / "config.yaml").is_file() and (path / "run.json").is_file()
+
+
+def _check_run_dir(run_dir: Path) -> None:
+    """Refuse, before any work, an output that exists and is not a run folder (it is never deleted)."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise InputError("exists and is a file, not a run folder; refusing to overwrite it", path=run_dir)
+    if run_dir.is_dir() and any(run_dir.iterdir()) and not is_run_folder(run_dir):
+        raise InputError("exists and is not a run folder (no config.yaml and run.json); refusing to overwrite it",
+                         path=run_dir)
+
+
+@contextlib.contextmanager
+def _staged_run_dir(run_dir: Path):
+    """Yield a temporary sibling folder to train into; on success it replaces `run_dir` (an earlier run of
+    the same name is removed only then); on failure it is removed and `run_dir` is left as it was."""
+    _check_run_dir(run_dir)
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{run_dir.name}.", suffix=".training", dir=run_dir.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
     if run_dir.exists():
-        if not (run_dir / "config.yaml").exists() and any(run_dir.iterdir()):
-            raise InputError("exists and is not a run folder; refusing to overwrite it", path=run_dir)
-        shutil.rmtree(run_dir)
-    run_dir.mkdir(parents=True)
+        _check_run_dir(run_dir)  # it may have changed while training
+        old = run_dir.with_name(f".{run_dir.name}.{os.getpid()}.replaced")
+        os.replace(run_dir, old)
+    os.replace(tmp, run_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def train_run(cfg: RunConfig, log=print) -> Path:
@@ -357,12 +399,17 @@ def train_run(cfg: RunConfig, log=print) -> Path:
     sweep_table = None
     if cfg.sweep is not None:
         cfg.model.params, sweep_table = run_sweep(cfg, data, log)
-    run_dir = cfg.run_dir
-    _prepare_run_dir(run_dir)
+    with _staged_run_dir(cfg.run_dir) as run_dir:
+        _train_into(cfg, data, sweep_table, run_dir, log)
+    return cfg.run_dir
+
+
+def _train_into(cfg: RunConfig, data: "TaskData", sweep_table: dict | None, run_dir: Path, log) -> None:
+    """Write the whole run folder into `run_dir` (a staging folder)."""
     if sweep_table is not None:
         _json(run_dir / "sweep.json", sweep_table)
-        (run_dir / "sweep.md").write_text(sweep_markdown(sweep_table), encoding="utf-8")
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False),
+        atomic.write_text(run_dir / "sweep.md", sweep_markdown(sweep_table))
+    atomic.write_text(run_dir / "config.yaml", yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False),
                                          encoding="utf-8")
     _json(run_dir / "versions.json", package_versions())
     counts = {s: int(len(df)) for s, df in data.splits.items()}
@@ -378,7 +425,10 @@ def train_run(cfg: RunConfig, log=print) -> Path:
         seed_dir = run_dir / f"seed_{seed}"
         model = make_model(cfg.model.type, _seeded_params(cfg, seed))
         start = time.perf_counter()
-        model.fit(train, train["y"].tolist(), eval_set=(dev, dev["y"].tolist()) if len(dev) else None)
+        try:
+            model.fit(train, train["y"].tolist(), eval_set=(dev, dev["y"].tolist()) if len(dev) else None)
+        except InvalidParameterError as exc:
+            raise ConfigError(f"scikit-learn rejected a hyperparameter: {exc}", field="model.params") from None
         train_seconds = time.perf_counter() - start
         model.save(seed_dir / "model")
         metrics: dict[str, Any] = {"seed": seed, "n_train": int(len(train)), "train_seconds": round(train_seconds, 3)}
@@ -394,7 +444,6 @@ def train_run(cfg: RunConfig, log=print) -> Path:
     summary = _summary(per_seed)
     summary.update({"name": cfg.name, "task": cfg.data.task, "model_type": model_type_label(cfg)})
     _json(run_dir / "summary.json", summary)
-    return run_dir
 
 
 # ----------------------------------------------------------------------------- learning curve

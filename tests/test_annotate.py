@@ -48,7 +48,10 @@ def _fill_csv(src, dst, labels: dict[str, tuple[str, str]], annotator="ann1"):
 
 def test_csv_round_trip_merges_new_labels_and_keeps_old(tmp_path):
     gold = _statements()
-    write_jsonl(tmp_path / "gold.jsonl", gold)
+    # gold lines as annotators write them, with fields the toolkit does not read (a note, shape tags)
+    lines = [s.model_dump(mode="json", exclude={"id", "context", "date"}) | {"shapes": ["before"], "note": f"n{i}"}
+             for i, s in enumerate(gold)]
+    write_jsonl(tmp_path / "gold.jsonl", lines)
     write_jsonl(tmp_path / "articles.jsonl", [{"id": "2025-05-16-istanbul", "date": "2025-05-16", "text": TEXT}])
     assert main(["annotate", "export", str(tmp_path / "gold.jsonl"), "--articles", str(tmp_path / "articles.jsonl"),
                  "-o", str(tmp_path / "todo.csv")]) == 0
@@ -60,9 +63,12 @@ def test_csv_round_trip_merges_new_labels_and_keeps_old(tmp_path):
     assert main(["annotate", "import", str(tmp_path / "done.csv"), "--gold", str(tmp_path / "gold.jsonl"),
                  "-o", str(tmp_path / "merged.jsonl")]) == 0
     merged = read_jsonl(tmp_path / "merged.jsonl", Statement)
-    # merged lines keep the gold annotation format: derived fields are not written back
-    first_line = json.loads((tmp_path / "merged.jsonl").read_text(encoding="utf-8").splitlines()[0])
-    assert "context" not in first_line and "id" not in first_line and first_line["start"] == gold[0].start
+    # every line keeps every field it had, in its order; only the labels that changed are replaced
+    merged_lines = [json.loads(x) for x in (tmp_path / "merged.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert merged_lines[0] == lines[0]
+    for before, after in zip(lines[1:], merged_lines[1:]):
+        assert list(after) == list(before) and after["shapes"] == ["before"] and after["note"] == before["note"]
+        assert {k for k in after if after[k] != before[k]} == {"stance", "sentiment"}
     assert [(s.stance, s.sentiment) for s in merged] == [("open", "positive"), ("open", "positive"),
                                                          ("evasive", "neutral")]
     assert [s.text for s in merged] == [s.text for s in gold]

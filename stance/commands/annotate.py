@@ -5,6 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
+from stance import atomic
 from stance.errors import InputError
 
 
@@ -79,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     if args.action == "import":
-        gold = [st for _, st in iter_jsonl(args.gold, Statement)]
+        read = list(iter_jsonl(args.gold, Statement))
+        gold = [st for _, st in read]
         rows = annotate.read_labels(args.labels_file, known_ids={st.id for st in gold}, labels=labels,
                                     annotator=args.annotator)
         result = annotate.merge_labels(gold, rows, overwrite=args.overwrite)
@@ -91,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
                   f"every replacement is logged)")
             return 1
         out = Path(args.out or args.gold)
-        write_jsonl(out, (annotate.gold_record(st) for st in result.statements))
+        raw_lines = Path(args.gold).read_text(encoding="utf-8").splitlines()
+        originals = [json.loads(raw_lines[n - 1]) for n, _ in read]
+        write_jsonl(out, annotate.updated_gold_lines(originals, gold, result.changes))
         log = Path(args.log or out.with_suffix(".changes.jsonl"))
         with log.open("a", encoding="utf-8") as fh:
             for c in result.changes:
@@ -115,5 +119,5 @@ def run(args: argparse.Namespace) -> int:
             for lab, row in zip(pair["labels"], pair["confusion"]):
                 print(f"    {lab:<{width}}" + "".join(f"{v:>{width}}" for v in row))
     if args.out:
-        Path(args.out).write_text(json.dumps(report, indent=2), encoding="utf-8")
+        atomic.write_text(args.out, json.dumps(report, indent=2))
     return 0

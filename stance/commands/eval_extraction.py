@@ -5,6 +5,8 @@ import argparse
 import json
 from pathlib import Path
 
+from stance import atomic
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("articles", help="article file or folder")
@@ -43,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"mismatches: {len(rep.mismatches)} -> {args.mismatches}")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(rep.scores(), indent=2) + "\n", encoding="utf-8")
+        atomic.write_text(args.out, json.dumps(rep.scores(), indent=2) + "\n")
     return 0

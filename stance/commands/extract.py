@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from stance import atomic
 from stance.errors import InputError
 
 DEFAULT_ACTORS = Path("configs/actors")
@@ -77,7 +78,12 @@ def run(args: argparse.Namespace) -> int:
     rejects = Path(args.rejects) if args.rejects else out.with_name(out.stem + ".rejects.jsonl")
     registry = registry_from_args(args)
     result = read_articles(args.articles, encoding=args.encoding, skip_invalid=args.skip_invalid,
-                           rejects_path=rejects if args.skip_invalid else None)
+                           rejects_path=rejects if args.skip_invalid else None,
+                           exclude=[out, *([args.articles_out] if args.articles_out else [])])
+    for w in result.warnings[:10]:
+        print(f"warning: {w}", file=sys.stderr)
+    if len(result.warnings) > 10:
+        print(f"warning: ... and {len(result.warnings) - 10} more unknown keys", file=sys.stderr)
     articles = assign_clusters(result.articles, threshold=args.cluster_threshold)
     if args.articles_out:
         write_jsonl(args.articles_out, articles)
@@ -104,5 +110,5 @@ def run(args: argparse.Namespace) -> int:
             "registry": registry.name if registry else None, "model": MODEL, "n_articles": len(articles),
             "n_rejected": result.rejected, "n_statements": len(statements), "by_kind": dict(kinds),
             "n_unresolved": sum(unresolved.values()), "encoding": args.encoding}
-    out.with_name(out.stem + ".meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    atomic.write_text(out.with_name(out.stem + ".meta.json"), json.dumps(meta, indent=2) + "\n")
     return 0

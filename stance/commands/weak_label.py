@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from stance import atomic
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", help="labeling config (configs/labeling/*.yaml)")
@@ -97,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    table_df.to_csv(out / "lf_analysis.csv", index=False)
-    (out / "summary.json").write_text(json.dumps({"config": str(args.config), "method": args.method, **summary},
+    atomic.write_text(out / "lf_analysis.csv", table_df.to_csv(index=False))
+    atomic.write_text(out / "summary.json", json.dumps({"config": str(args.config), "method": args.method, **summary},
                                                  indent=2) + "\n", encoding="utf-8")
     write_jsonl(out / "weak_labels.jsonl", ({"statement_id": sid, "label": lab, "confidence": round(float(c), 4),
                                             "gold": g}

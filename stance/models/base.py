@@ -18,7 +18,7 @@ from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from stance.errors import InputError
 
@@ -93,6 +93,21 @@ def check_template(template: str) -> str:
 
 
 Template = Annotated[str, AfterValidator(check_template)]
+
+
+def check_ngram_range(value: tuple[int, int]) -> tuple[int, int]:
+    """An n-gram range (low, high) with 1 <= low <= high <= 10."""
+    low, high = value
+    if not 1 <= low <= high:
+        raise ValueError(f"n-gram range {list(value)} needs 1 <= low <= high")
+    if high > 10:
+        raise ValueError(f"n-gram range {list(value)}: n-grams longer than 10 are not supported")
+    return value
+
+
+NgramRange = Annotated[tuple[int, int], AfterValidator(check_ngram_range)]
+# numpy and scikit-learn accept seeds in [0, 2**32 - 1]
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
 
 
 def mark_statement(context: str, text: str) -> str:

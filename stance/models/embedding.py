@@ -36,7 +36,7 @@ from threadpoolctl import threadpool_limits
 
 from stance.config import StrictModel
 from stance.errors import InputError
-from stance.models.base import StanceModel, Template, check_labels, render_inputs
+from stance.models.base import Seed, StanceModel, Template, check_labels, render_inputs
 from stance.models.embedding_cache import EmbeddingCache, embed
 from stance.models.encoders import SentenceEncoder, resolve_encoder_path
 from stance.models.persistence import load_skops, read_manifest, save_skops, write_manifest
@@ -66,7 +66,7 @@ class EmbeddingParams(StrictModel):
     cache: bool = Field(True, description="keep embeddings on disk (see cache_dir)")
     cache_dir: str | None = Field(None, description="None = $STANCE_CACHE_DIR or ~/.cache/stance")
     threads: int = Field(2, ge=1)
-    seed: int = 0
+    seed: Seed = 0
 
 
 class EmbeddingClassifier(StanceModel):

@@ -34,7 +34,7 @@ from threadpoolctl import threadpool_limits
 
 from stance.config import StrictModel
 from stance.errors import ConfigError, InputError
-from stance.models.base import StanceModel, check_labels
+from stance.models.base import Seed, StanceModel, check_labels
 from stance.models.persistence import load_skops, read_manifest, save_skops, write_manifest
 
 
@@ -63,7 +63,7 @@ class EnsembleParams(StrictModel):
     weights: list[float] | None = Field(None, description="mean only: one non-negative weight per member")
     stack_folds: int = Field(5, ge=2, description="stack only: article-grouped folds for out-of-fold probabilities")
     stack_C: float = Field(1.0, gt=0, description="stack only: inverse regularisation of the stacker")
-    seed: int = 0
+    seed: Seed = 0
 
     @field_validator("members", mode="before")
     @classmethod

@@ -39,7 +39,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from stance.config import StrictModel
 from stance.errors import InputError
-from stance.models.base import StanceModel, check_labels
+from stance.models.base import Seed, StanceModel, check_labels
 from stance.models.persistence import read_manifest, write_manifest
 
 POOLED_FOLDER = "pooled"
@@ -102,7 +102,7 @@ class PerGroupParams(StrictModel):
     column: str = Field("target", min_length=1, description="the column whose values pick the model")
     min_rows: int = Field(20, ge=1, description="groups with fewer training rows use the pooled model")
     model: InnerModel = Field(description="the inner model: {type: ..., params: {...}}")
-    seed: int = Field(0, description="passed to the inner models' seed (when they have one)")
+    seed: Seed = Field(0, description="passed to the inner models' seed (when they have one)")
 
 
 def group_keys(X: pd.DataFrame, column: str) -> list[str | None]:

@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from stance import atomic
 from stance.errors import InputError
 
 MANIFEST = "manifest.json"
@@ -100,7 +101,7 @@ def write_manifest(directory: str | Path, model_type: str, classes: list[str], *
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / MANIFEST
     data = {"format_version": MANIFEST_VERSION, "type": model_type, "classes": [str(c) for c in classes], **extra}
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic.write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return path
 
 
@@ -145,7 +146,8 @@ def save_skops(obj: Any, path: str | Path) -> None:
     import skops.io as sio
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    sio.dump(obj, path)
+    with atomic.atomic_path(path) as tmp:
+        sio.dump(obj, tmp)
 
 
 def _read_schema(data: bytes, path: Path) -> dict[str, Any]:

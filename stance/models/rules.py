@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from stance import atomic
 from stance.config import StrictModel
 from stance.models.base import StanceModel, check_labels
 from stance.models.persistence import manifest_attributes, read_manifest, write_manifest
@@ -58,10 +59,10 @@ class RulesModel(StanceModel):
                              "at fit time: refit it from its run config instead")
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "labeling.json").write_text(self.clf_.cfg_.model_dump_json(indent=2), encoding="utf-8")
+        atomic.write_text(directory / "labeling.json", self.clf_.cfg_.model_dump_json(indent=2))
         scheme = self.clf_.scheme_
         if scheme is not None:
-            (directory / "scheme.json").write_text(scheme.model_dump_json(indent=2), encoding="utf-8")
+            atomic.write_text(directory / "scheme.json", scheme.model_dump_json(indent=2))
         write_manifest(directory, self.type_name, list(self.classes_), params=self.params,
                        fallback_=self.clf_.fallback_)
 

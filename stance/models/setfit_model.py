@@ -42,7 +42,7 @@ from pydantic import Field
 
 from stance.config import StrictModel
 from stance.errors import InputError
-from stance.models.base import StanceModel, check_labels, render_inputs
+from stance.models.base import Seed, StanceModel, check_labels, render_inputs
 from stance.models.encoders import torch_settings
 from stance.models.persistence import load_skops, manifest_attributes, read_manifest, save_skops, write_manifest
 
@@ -74,7 +74,7 @@ class SetFitParams(StrictModel):
                                                        "(a third faster per step on MiniLM; SetFit tunes it)")
     max_length: int = Field(128, ge=8, description="tokens per input; longer inputs are truncated")
     eval_batch_size: int = Field(64, ge=1, description="statements per encoder call when embedding")
-    seed: int = 0
+    seed: Seed = 0
     threads: int = Field(2, ge=1, description="torch CPU threads (fixed for determinism)")
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ from threadpoolctl import threadpool_limits
 
 from stance.config import StrictModel
 from stance.errors import InputError
-from stance.models.base import StanceModel, Template, check_labels, render_inputs
+from stance.models.base import NgramRange, Seed, StanceModel, Template, check_labels, render_inputs
 from stance.models.ngrams import WordCharTfidf
 from stance.models.persistence import (load_skops, manifest_attributes, read_manifest, save_skops,
                                           write_manifest)
@@ -43,19 +44,19 @@ class TfidfParams(StrictModel):
     """Hyperparameters shared by the TF-IDF models."""
 
     template: Template = Field("{text}", description="input built from the row's columns, e.g. '{target} | {text}'")
-    word_ngrams: tuple[int, int] = (1, 3)
-    char_ngrams: tuple[int, int] = (2, 5)
+    word_ngrams: NgramRange = (1, 3)
+    char_ngrams: NgramRange = (2, 5)
     min_df: int = Field(1, ge=1)
     max_features: int | None = Field(None, ge=1, description="per analyzer; None keeps all")
     C: float = Field(4.0, gt=0, description="inverse regularisation strength")
-    class_weight: str | None = Field("balanced", description="'balanced' or null")
+    class_weight: Literal["balanced"] | None = Field("balanced", description="'balanced' or null")
     max_iter: int = Field(2000, ge=1)
     calibration_folds: int = Field(3, ge=2, description="tfidf_svm only")
     calibration_groups: str | None = Field(
         "group_id", description="tfidf_svm only: column whose values stay in one calibration fold "
                                 "(null: folds over statements)")
     n_threads: int = Field(2, ge=1, description="threads for feature extraction")
-    seed: int = 0
+    seed: Seed = 0
 
 
 def _features(p: TfidfParams) -> WordCharTfidf:

@@ -44,7 +44,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from stance.config import StrictModel
-from stance.models.base import StanceModel, Template, check_labels, render_inputs
+from stance.models.base import Seed, StanceModel, Template, check_labels, render_inputs
 # default_encoder_path stays importable from here (tests and earlier code use this path)
 from stance.models.encoders import default_encoder_path, offline, torch_settings  # noqa: F401
 from stance.models.persistence import manifest_attributes, read_manifest, write_manifest
@@ -90,7 +90,7 @@ class TransformerParams(StrictModel):
                                                  "about twice as fast. BERT-type encoders; others run the full model")
     bucket: bool = Field(True, description="batch statements of similar length together (less padding)")
     patience: int = Field(2, ge=1, description="epochs without dev macro-F1 gain before stopping")
-    seed: int = 0
+    seed: Seed = 0
     threads: int = Field(2, ge=1, description="torch CPU threads (fixed for determinism)")
     deterministic: bool = True
     inference: Literal["torch", "onnx", "onnx_int8"] = Field(

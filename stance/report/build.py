@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
+from stance import atomic
 from stance.report import figures
 from stance.report.timeline import label_shares
 
@@ -367,7 +368,7 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path)
         frame = pd.concat([frame, pred.rename(columns={"pred": "label"}).assign(source="predicted")])
         frame = frame.dropna(subset=["label", "date", "actor_id"])
         shares = label_shares(frame, labels, tl.period, n_boot=tl.n_boot)
-        shares.to_csv(fig_dir / f"{task}_over_time.csv", index=False)
+        atomic.write_text(fig_dir / f"{task}_over_time.csv", shares.to_csv(index=False))
         model = run.removeprefix(f"{task}-")
         caption = (f"{data_caption} Predicted: {model}, {tl.crossfit_folds}-fold article-grouped cross-fitting "
                    f"(each statement predicted by a model that never saw its article). Bands: 95% bootstrap over "
@@ -437,7 +438,7 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path)
 
     report = render_report(exp, paths, card, sections, written, experiment_path)
     path = out / "REPORT.md"
-    path.write_text(report, encoding="utf-8")
+    atomic.write_text(path, report)
     return path
 
 

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+
+from stance import atomic
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999"]
 
@@ -58,7 +61,8 @@ def save(fig, path_stem) -> list[str]:
     out = []
     for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None})):
         path = stem.with_suffix(f".{ext}")
-        fig.savefig(path, bbox_inches="tight", metadata=meta)
+        with atomic.atomic_path(path) as tmp:
+            fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or "png", bbox_inches="tight", metadata=meta)
         out.append(str(path))
     plt.close(fig)
     return out

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from stance.actors import ActorRegistry
 from stance.cues import (DATELINE, FEMALE_WORDS, HYPOTHETICAL_MARKS, MALE_WORDS, MEDIA, NARRATIVE_TAILS,
                          NON_SPEAKERS, ORG_WORDS, PRONOUNS, RELATIVE, SPEAKER_NOUNS, CueLexicon)
-from stance.records import Article, Statement, paragraph_context
+from stance.records import CONTEXT_CHARS, Article, Statement, paragraph_context
 from stance.segmentation import (CLOSERS, MARKS, OPENERS, Quotation, Unit, as_double_quoted, paragraphs, quotations,
                                  units)
 from stance.simple_attribution import (FRONTED, SimpleAttribution, content_first, is_attribution, is_simple_speaker,
@@ -266,8 +266,9 @@ class Extractor:
     """Finds the statements of an article and attributes them (see the module doc)."""
 
     def __init__(self, registry: ActorRegistry | None = None, nlp=None, lexicon: CueLexicon | None = None,
-                 split_coordinated: bool = False, fast: bool = True) -> None:
+                 split_coordinated: bool = False, fast: bool = True, context_chars: int = CONTEXT_CHARS) -> None:
         self.registry = registry
+        self.context_chars = context_chars
         self.fast = fast
         self._nlp = nlp
         self.lexicon = lexicon or CueLexicon()
@@ -453,7 +454,9 @@ class _ArticleReader:
         self.text = prep.text  # for reading; statement text and context come from the article itself
         self.docs = docs
         self.out: list[Statement] = []
-        self.covered: list[tuple[int, int]] = []
+        self.covered: list[tuple[int, int]] = []  # emitted spans, disjoint, sorted by start
+        self._last: Statement | None = None  # the emitted statement that starts latest
+        self._quotes_of_unit: dict[int, tuple[list, list[int]]] = {}
         self.frames_by_unit: dict[int, list[_Frame]] = {}
         self.subject_by_unit: dict[int, tuple | None] = {}
         self.doc_by_unit = {pu.index: (doc, _Mapper(pu.pieces)) for pu, doc in zip(prep.parsed, docs)}
@@ -474,22 +477,29 @@ class _ArticleReader:
                 self._attribute(f, pu.index)
             self.frames_by_unit[pu.index] = frames
             full_quotes = [i for i in pu.quotes if prep.full[i]]
+            tokens_of = _tokens_by_quote(doc, mapper)
             for i in full_quotes:
                 q = prep.quotes[i]
-                f = _governing_frame(doc, mapper, i, frames)
+                f = _governing_frame(tokens_of.get(i, []), i, frames)
                 if f is not None:
                     self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct")
-                elif self.out:
-                    last = max(self.out, key=lambda s: s.start)
+                elif self._last is not None:
+                    last = self._last
                     self._emit(q.start, q.end, last.speaker, last.actor_id, last.cue, "direct")
+            # quotes in article order, so each check below is a binary search, not a scan
+            full_start = [prep.quotes[i].start for i in full_quotes]
+            full_open = [prep.quotes[i].open_at for i in full_quotes]
+            frag_open = [prep.quotes[i].open_at for i in pu.quotes if not prep.full[i]]
             for f in frames:
                 for cs, ce in f.contents:
-                    if any(cs <= prep.quotes[i].start and prep.quotes[i].end <= ce for i in full_quotes):
-                        continue
-                    if any(prep.quotes[i].open_at >= ce and not text[ce:prep.quotes[i].open_at].strip()
-                           for i in full_quotes):
+                    k = bisect.bisect_left(full_start, cs)
+                    if k < len(full_quotes) and prep.quotes[full_quotes[k]].end <= ce:
+                        continue  # the content holds a full quotation
+                    k = bisect.bisect_left(full_open, ce)
+                    if k < len(full_quotes) and not text[ce:full_open[k]].strip():
                         continue  # "... would mean the "FULL QUOTATION," he said": the quotation is the statement
-                    frag = any(cs <= prep.quotes[i].open_at < ce for i in pu.quotes if not prep.full[i])
+                    k = bisect.bisect_left(frag_open, cs)
+                    frag = k < len(frag_open) and frag_open[k] < ce
                     self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported")
         self.out.sort(key=lambda s: s.start)
         return self.out
@@ -499,9 +509,9 @@ class _ArticleReader:
         frames = []
         for sa in pu.simple:
             if sa.speaker is None:
-                if not self.out:
+                if self._last is None:
                     continue
-                last = max(self.out, key=lambda s: s.start)
+                last = self._last
                 q = self.prep.quotes[sa.quote]
                 self._emit(q.start, q.end, last.speaker, last.actor_id, last.cue, "direct")
                 continue
@@ -527,13 +537,17 @@ class _ArticleReader:
         start, end = _trim(self.text, start, end, kind)
         if end <= start or not re.search(r"\w", self.text[start:end]):
             return
-        if any(s < end and start < e for s, e in self.covered):
-            return
-        self.covered.append((start, end))
+        k = bisect.bisect_left(self.covered, (start, end))
+        if (k > 0 and self.covered[k - 1][1] > start) or (k < len(self.covered) and self.covered[k][0] < end):
+            return  # overlaps an emitted span (the spans are disjoint and sorted: only the neighbours can)
+        self.covered.insert(k, (start, end))
         art = self.prep.article
-        self.out.append(Statement(article_id=art.id, start=start, end=end, text=art.text[start:end],
-                                  speaker=speaker, actor_id=actor_id, cue=cue, kind=kind, date=art.date,
-                                  context=paragraph_context(art.text, start, end)))
+        st = Statement(article_id=art.id, start=start, end=end, text=art.text[start:end], speaker=speaker,
+                       actor_id=actor_id, cue=cue, kind=kind, date=art.date,
+                       context=paragraph_context(art.text, start, end, self.ex.context_chars))
+        self.out.append(st)
+        if self._last is None or st.start > self._last.start:
+            self._last = st
 
     # -------------------------------------------------------------- frames of a unit
     def _frames(self, doc, mapper: _Mapper, pu: _Unit) -> list[_Frame]:
@@ -679,17 +693,28 @@ class _ArticleReader:
                 spans.append((mapper.start(first), mapper.end(last)))
         return spans
 
+    def _unit_quotes(self, pu: _Unit) -> tuple[list, list[int]]:
+        """The unit's quotations in article order and their opening positions (cached per unit)."""
+        got = self._quotes_of_unit.get(pu.index)
+        if got is None:
+            qs = sorted((self.prep.quotes[i] for i in pu.quotes), key=lambda q: q.open_at)
+            got = self._quotes_of_unit[pu.index] = (qs, [q.open_at for q in qs])
+        return got
+
     def _finish_span(self, start: int, end: int, pu: _Unit) -> tuple[int, int]:
         """Extend a content span over quoted fragments it opens, and cut it at the reporter's narration."""
-        for i in pu.quotes:
-            q = self.prep.quotes[i]
+        qs, opens = self._unit_quotes(pu)
+        k = bisect.bisect_left(opens, start - 1)  # q.start is past the mark: a quote opening at start-1 counts
+        while k < len(qs) and qs[k].open_at < end:
+            q = qs[k]
             if start <= q.open_at < end or (start <= q.start < end):
                 end = max(end, (q.close_at + 1) if q.close_at is not None else q.end)
-        inside = [(self.prep.quotes[i].open_at, self.prep.quotes[i].end) for i in pu.quotes]
+            k += 1
         for m in NARRATIVE_TAILS.finditer(self.text, start, end):
-            if any(a <= m.start() < b for a, b in inside):
-                continue
-            if any(m.start() < a < end for a, _ in inside):
+            j = bisect.bisect_right(opens, m.start()) - 1  # the last quote opening at or before the match
+            if j >= 0 and m.start() < qs[j].end:
+                continue  # inside a quotation
+            if j + 1 < len(qs) and qs[j + 1].open_at < end:
                 break  # the speaker's quoted words follow: not the reporter's narration
             end = m.start()
             break
@@ -874,15 +899,33 @@ wednesday thursday friday saturday sunday""".split())
 _BARE_TITLE = re.compile(r"[Tt]he\s+(?:[a-z][\w-]*\s+){0,2}([a-z][\w-]*)")
 
 
-def _governing_frame(doc, mapper: _Mapper, quote_index: int, frames: list[_Frame]) -> _Frame | None:
-    """The frame whose cue governs a quotation's stand-in, else the nearest frame of the unit."""
+def _tokens_by_quote(doc, mapper: _Mapper) -> dict[int, list]:
+    """The tokens of `doc` that stand in for each quotation (one pass over the doc)."""
+    out: dict[int, list] = {}
+    for t in doc:
+        q = mapper.quote_of(t)
+        if q is not None:
+            out.setdefault(q, []).append(t)
+    return out
+
+
+def _depth(tok, cap: int = 64) -> int:
+    """How many heads lie above `tok`, counted up to `cap` (a run-on parse can be thousands deep)."""
+    n = 0
+    while tok.head.i != tok.i and n < cap:
+        tok = tok.head
+        n += 1
+    return n
+
+
+def _governing_frame(toks: list, quote_index: int, frames: list[_Frame]) -> _Frame | None:
+    """The frame whose cue governs a quotation's stand-in tokens `toks`, else the nearest frame of the unit."""
     if not frames:
         return None
-    toks = [t for t in doc if mapper.quote_of(t) == quote_index]
     if not toks:
         return frames[0]
     by_cue = {f.cue_tok.i: f for f in frames}
-    root = min(toks, key=lambda t: len(list(t.ancestors)))
+    root = min(toks, key=_depth)
     node = root
     for _ in range(10):
         if node.i in by_cue:
@@ -921,9 +964,9 @@ def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
 _WORKER: Extractor | None = None
 
 
-def _init_worker(registry: ActorRegistry | None) -> None:
+def _init_worker(registry: ActorRegistry | None, context_chars: int = CONTEXT_CHARS) -> None:
     global _WORKER
-    _WORKER = Extractor(registry)
+    _WORKER = Extractor(registry, context_chars=context_chars)
 
 
 def _work(articles: list[Article]) -> list[list[Statement]]:
@@ -932,14 +975,16 @@ def _work(articles: list[Article]) -> list[list[Statement]]:
 
 
 def extract_corpus(articles: Sequence[Article], registry: ActorRegistry | None, workers: int = 1,
-                   progress: bool = False, nlp=None, chunk_size: int = 32) -> list[Statement]:
-    """Statements of all `articles`, in article order; `workers` > 1 uses that many processes."""
+                   progress: bool = False, nlp=None, chunk_size: int = 32,
+                   context_chars: int = CONTEXT_CHARS) -> list[Statement]:
+    """Statements of all `articles`, in article order; `workers` > 1 uses that many processes; each
+    statement's context is its paragraph, cut to `context_chars` around it when the paragraph is longer."""
     chunks = [list(articles[i:i + chunk_size]) for i in range(0, len(articles), chunk_size)]
     out: list[Statement] = []
     with _progress(progress) as pb:
         task = pb.add_task("extracting", total=len(articles)) if pb is not None else None
         if workers <= 1:
-            ex = Extractor(registry, nlp=nlp)
+            ex = Extractor(registry, nlp=nlp, context_chars=context_chars)
             for chunk in chunks:
                 for stmts in ex.extract_many(chunk, batch_size=chunk_size):
                     out.extend(stmts)
@@ -948,7 +993,8 @@ def extract_corpus(articles: Sequence[Article], registry: ActorRegistry | None, 
         else:
             from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(registry,)) as pool:
+            with ProcessPoolExecutor(workers, initializer=_init_worker,
+                                     initargs=(registry, context_chars)) as pool:
                 for chunk, result in zip(chunks, pool.map(_work, chunks)):
                     for stmts in result:
                         out.extend(stmts)

@@ -101,10 +101,28 @@ def statement_id(article_id: str, start: int, end: int) -> str:
     return f"{article_id}:{start}-{end}"
 
 
-def paragraph_context(text: str, start: int, end: int) -> str:
-    """The paragraph(s) of `text` that hold the span [start, end), paragraphs split on blank lines."""
+CONTEXT_CHARS = 1000  # at most this many characters of context around a statement (half on each side)
+
+
+def paragraph_context(text: str, start: int, end: int, max_chars: int = CONTEXT_CHARS) -> str:
+    """The paragraph(s) of `text` that hold the span [start, end), paragraphs split on blank lines.
+
+    A paragraph longer than the statement plus `max_chars` is cut to a window of `max_chars`
+    characters around the statement (half before, half after, at word boundaries), so that one
+    huge paragraph cannot make every statement in it carry a copy of it.
+    """
     left = text.rfind("\n\n", 0, start)
     left = 0 if left < 0 else left + 2
     right = text.find("\n\n", end)
     right = len(text) if right < 0 else right
+    if right - left > (end - start) + max_chars:
+        half = max_chars // 2
+        lo, hi = max(left, start - half), min(right, end + half)
+        if lo > left:  # start at a word boundary
+            space = text.find(" ", lo, start)
+            lo = space + 1 if space >= 0 else lo
+        if hi < right:
+            space = text.rfind(" ", end, hi)
+            hi = space if space >= 0 else hi
+        left, right = lo, hi
     return text[left:right].strip()

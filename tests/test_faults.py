@@ -311,3 +311,22 @@ def test_an_output_inside_the_input_folder_is_never_read_back_as_articles(tmp_pa
     # and a later command that reads the folder skips it too (it has a .meta.json sidecar)
     from stance.corpus import read_articles
     assert [a.id for a in read_articles(folder).articles] == [ARTICLE["id"]]
+
+
+# ----------------------------------------------------------------------------- bounded cost
+
+def test_a_huge_paragraph_gives_each_statement_a_bounded_context():
+    import datetime as dt
+
+    from stance.quotes import Extractor
+    sentence = ("Kremlin spokesman Dmitry Peskov said on Monday that Moscow was ready to continue contacts with "
+                "Washington. ")
+    text = sentence * 400  # 44,000 characters and no paragraph break: a page whose line breaks were lost
+    from stance.records import Article
+    art = Article(id="one-paragraph", date=dt.date(2025, 5, 16), text=text)
+    statements = Extractor().extract(art)
+    assert len(statements) == 400
+    for st in statements:
+        assert st.text in st.context and len(st.context) <= len(st.text) + 1000
+    wider = Extractor(context_chars=4000).extract(art)
+    assert max(len(s.context) for s in wider) > 3000

@@ -33,6 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, help="processes for large corpora (default 1)")
     p.add_argument("--articles-out", help="also write the validated articles, with near-duplicate cluster ids, "
                                           "to this JSONL file")
+    p.add_argument("--context-chars", type=int, default=1000,
+                   help="at most this many characters of a long paragraph are kept as a statement's context, "
+                        "around it (default 1000)")
     p.add_argument("--cluster-threshold", type=float, default=0.8,
                    help="MinHash Jaccard threshold for near-duplicate articles (default 0.8)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -89,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
         write_jsonl(args.articles_out, articles)
     nlp = load_nlp() if args.workers <= 1 else None  # loaded before the clock starts
     t0 = time.perf_counter()
-    statements = extract_corpus(articles, registry, workers=args.workers, nlp=nlp,
+    if args.context_chars < 0:
+        raise InputError("--context-chars must be 0 or more")
+    statements = extract_corpus(articles, registry, workers=args.workers, nlp=nlp, context_chars=args.context_chars,
                                 progress=not args.no_progress and sys.stderr.isatty())
     seconds = time.perf_counter() - t0
     write_statements(out, statements)

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stance import atomic
 from stance.errors import InputError
@@ -118,50 +120,84 @@ def _check_label(value: str, fname: str, allowed: Mapping[str, Sequence[str]], p
 
 def _read_csv_labels(path: Path, allowed: Mapping[str, Sequence[str]], annotator: str | None) -> list[LabelRow]:
     rows: list[LabelRow] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark from a spreadsheet export is not part of a column
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 (byte {exc.start}); save the CSV as UTF-8", path=path,
+                         line=data[:exc.start].count(b"\n") + 1) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
         header = reader.fieldnames or []
-        for required in ("statement_id", *allowed):
-            if required not in header:
-                raise InputError(f"missing column {required!r} (columns: {', '.join(header)})", path=path, line=1,
-                                 field=required)
-        for row_no, row in enumerate(reader, 2):
-            sid = (row.get("statement_id") or "").strip()
-            if not sid:
-                raise InputError("missing statement id", path=path, line=row_no, field="statement_id")
-            labels = {}
-            for fname in allowed:
-                value = (row.get(fname) or "").strip()
-                if not value:
-                    raise InputError("missing label", path=path, line=row_no, field=fname)
-                labels[fname] = _check_label(value, fname, allowed, path, row_no)
-            who = annotator or (row.get("annotator") or "").strip() or path.stem
-            rows.append(LabelRow(sid, labels, who, f"{path}:{row_no}"))
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV header: {exc}", path=path, line=1) from None
+    for required in ("statement_id", *allowed):
+        if required not in header:
+            raise InputError(f"missing column {required!r} (columns: {', '.join(header)})", path=path, line=1,
+                             field=required)
+    row_no = 2
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV record ({exc}): an unterminated or stray quote mark", path=path,
+                             line=row_no) from None
+        sid = (row.get("statement_id") or "").strip()
+        if not sid:
+            raise InputError("missing statement id", path=path, line=row_no, field="statement_id")
+        labels = {}
+        for fname in allowed:
+            value = (row.get(fname) or "").strip()
+            if not value:
+                raise InputError("missing label", path=path, line=row_no, field=fname)
+            labels[fname] = _check_label(value, fname, allowed, path, row_no)
+        who = annotator or (row.get("annotator") or "").strip() or path.stem
+        rows.append(LabelRow(sid, labels, who, f"{path}:{row_no}"))
+        row_no = reader.line_num + 1
     return rows
+
+
+def _expect(value: object, kind: type, what: str, path: Path, task: int) -> Any:
+    """`value` if it is a `kind`; else InputError naming the task and what was expected."""
+    if not isinstance(value, kind):
+        raise InputError(f"task {task}: {what} should be a JSON {kind.__name__.replace('dict', 'object')}, "
+                         f"not {type(value).__name__}", path=path, line=task, field=what)
+    return value
 
 
 def _read_label_studio(path: Path, allowed: Mapping[str, Sequence[str]], annotator: str | None) -> list[LabelRow]:
     try:
         tasks = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 (byte {exc.start})", path=path) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg}", path=path, line=exc.lineno) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply", path=path) from None
     if not isinstance(tasks, list):
         raise InputError("expected a JSON list of tasks (Label Studio JSON export)", path=path)
     rows: list[LabelRow] = []
     for i, task in enumerate(tasks, 1):
         where = f"task {i}"
-        sid = str((task.get("data") or {}).get("statement_id") or "").strip()
+        task = _expect(task, dict, "task", path, i)
+        data = _expect(task.get("data") or {}, dict, "data", path, i)
+        sid = str(data.get("statement_id") or "").strip()
         if not sid:
             raise InputError(f"{where}: missing data.statement_id", path=path, line=i, field="statement_id")
-        for ann in task.get("annotations") or []:
+        for ann in _expect(task.get("annotations") or [], list, "annotations", path, i):
+            ann = _expect(ann, dict, "annotations[]", path, i)
             if ann.get("was_cancelled"):
                 continue
             labels: dict[str, str] = {}
-            for res in ann.get("result") or []:
+            for res in _expect(ann.get("result") or [], list, "result", path, i):
+                res = _expect(res, dict, "result[]", path, i)
                 name = res.get("from_name")
-                choices = (res.get("value") or {}).get("choices") or []
+                choices = _expect(_expect(res.get("value") or {}, dict, "value", path, i).get("choices") or [],
+                                  list, "value.choices", path, i)
                 if name in allowed and choices:
-                    labels[name] = _check_label(choices[0], name, allowed, path, i)
+                    labels[name] = _check_label(str(choices[0]), name, allowed, path, i)
             for fname in allowed:
                 if fname not in labels:
                     raise InputError(f"{where}: missing label", path=path, line=i, field=fname)

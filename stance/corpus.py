@@ -213,6 +213,9 @@ def _read_jsonl(path: Path, encoding: str) -> Iterator[Item]:
         except json.JSONDecodeError as exc:
             yield n, raw, InputError(f"malformed JSON: {exc.msg} at column {exc.colno}", path=path, line=n)
             continue
+        except RecursionError:
+            yield n, raw[:200], InputError("JSON nested too deeply", path=path, line=n)
+            continue
         if not isinstance(data, dict):
             yield n, raw, InputError("expected a JSON object", path=path, line=n)
             continue
@@ -317,6 +320,12 @@ def _read_html(path: Path, encoding: str) -> Iterator[Item]:
         return
     doc = bare_extraction(html, with_metadata=True, include_comments=False)
     meta = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
+    if not meta:  # no article body found: the metadata (date, title) may still be there
+        from trafilatura.metadata import extract_metadata
+
+        found = extract_metadata(html)
+        meta = found.as_dict() if found is not None else {}
+        meta["text"] = ""
     text = meta.get("text") or ""
     title = meta.get("title") or ""
     if title and text.startswith(title + "\n"):

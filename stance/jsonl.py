@@ -29,6 +29,8 @@ def iter_json_objects(path: str | Path, lines: list[str]) -> Iterator[tuple[int,
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise InputError(f"malformed JSON: {exc.msg} at column {exc.colno}", path=path, line=n) from None
+        except RecursionError:
+            raise InputError("JSON nested too deeply", path=path, line=n) from None
         if not isinstance(data, dict):
             raise InputError("expected a JSON object", path=path, line=n)
         yield n, data

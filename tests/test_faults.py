@@ -330,3 +330,44 @@ def test_a_huge_paragraph_gives_each_statement_a_bounded_context():
         assert st.text in st.context and len(st.context) <= len(st.text) + 1000
     wider = Extractor(context_chars=4000).extract(art)
     assert max(len(s.context) for s in wider) > 3000
+
+
+# ----------------------------------------------------------------------------- located errors
+
+def _gold_file(tmp_path: Path) -> Path:
+    gold = tmp_path / "gold.jsonl"
+    write_jsonl(gold, [{"article_id": ARTICLE["id"], "start": 43, "end": 60, "text": ARTICLE["text"][43:60],
+                        "speaker": "Medinsky", "actor_id": "medinsky", "cue": "told reporters", "kind": "direct"}])
+    return gold
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("labels.csv", "statement_id,stance,sentiment\nx,op\xe9n,neutral\n".encode("latin-1"), "labels.csv:2: not UTF-8"),
+    ("labels.csv", b'statement_id,stance,sentiment\nx,"open,neutral\ny,open,neutral\n', "labels.csv:2: malformed CSV"),
+    ("labels.json", b'[{"data": "x", "annotations": []}]', "labels.json:1, field 'data': task 1: data should be"),
+    ("labels.json", b'[{"data": {"statement_id": "x"}, "annotations": {"a": 1}}]', "field 'annotations'"),
+    ("labels.json", b'[["not", "a", "task"]]', "task 1: task should be a JSON object"),
+    ("labels.json", b"[" * 100_000 + b"]" * 100_000, "labels.json: JSON nested too deeply"),
+])
+def test_bad_label_files_are_located_errors(tmp_path, capsys, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert main(["annotate", "import", str(path), "--gold", str(_gold_file(tmp_path))]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+
+
+def test_deeply_nested_json_lines_are_located_errors(tmp_path, capsys):
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps(ARTICLE) + "\n" + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    assert main(["extract", str(path), "-o", str(tmp_path / "s.jsonl")]) == 2
+    assert f"{path}:2: JSON nested too deeply" in capsys.readouterr().err
+
+
+def test_a_page_with_a_date_but_no_body_is_reported_as_empty_not_dateless(tmp_path, capsys):
+    page = tmp_path / "page.html"
+    page.write_text('<html><head><meta property="article:published_time" content="2025-05-16T10:00:00Z">'
+                    "<title>Peskov: talks to continue</title></head><body></body></html>", encoding="utf-8")
+    assert main(["extract", str(page), "-o", str(tmp_path / "s.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "field 'text': empty text" in err and "publication date" not in err

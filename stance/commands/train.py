@@ -24,26 +24,39 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stance.train import crossfit_predict, learning_curve, load_run_config, train_run
+    from pathlib import Path
+
+    from pydantic import ValidationError
+
+    from stance.errors import ConfigError
+    from stance.jsonl import validation_field
+    from stance.train import RunConfig, crossfit_predict, learning_curve, load_run_config, train_run
 
     cfg = load_run_config(args.config)
+    update: dict = {}
     if args.seeds:
-        cfg.seeds = args.seeds
+        update["seeds"] = args.seeds
     if args.output_root:
-        from pathlib import Path
-
-        cfg.output_root = Path(args.output_root)
+        update["output_root"] = Path(args.output_root)
     if args.data:
-        from pathlib import Path
-
-        cfg.data.path = Path(args.data)
-    if not args.no_train:
-        run_dir = train_run(cfg)
-        print(f"wrote {run_dir}")
-    if args.learning_curve:
-        learning_curve(cfg, args.learning_curve)
-        print(f"wrote {cfg.run_dir / 'learning_curve.json'}")
-    if args.crossfit:
-        crossfit_predict(cfg, k=args.crossfit)
-        print(f"wrote {cfg.run_dir / 'crossfit'}")
+        update["data"] = cfg.data.model_copy(update={"path": Path(args.data)})
+    if update:  # command-line values are validated like the config's own
+        try:
+            cfg = RunConfig.model_validate({**cfg.model_dump(), **update})
+        except ValidationError as exc:
+            raise ConfigError(exc.errors()[0]["msg"], path=args.config, field=validation_field(exc)) from None
+    try:
+        if not args.no_train:
+            run_dir = train_run(cfg)
+            print(f"wrote {run_dir}")
+        if args.learning_curve:
+            learning_curve(cfg, args.learning_curve)
+            print(f"wrote {cfg.run_dir / 'learning_curve.json'}")
+        if args.crossfit:
+            crossfit_predict(cfg, k=args.crossfit)
+            print(f"wrote {cfg.run_dir / 'crossfit'}")
+    except ConfigError as exc:
+        if exc.path is None:  # found while training (e.g. a value scikit-learn refuses): name the config
+            raise ConfigError(exc.reason, path=args.config, field=exc.field) from None
+        raise
     return 0

@@ -142,6 +142,7 @@ def main(articles="data/articles", annotations="data/annotations", agreement_dir
     agree_dir = Path(agreement_dir)
     firsts = sorted(agree_dir.glob("first_pass_*.csv"))
     rows_all = []
+    rows_v2 = []
     per_part = []
     for f in firsts:
         second = agree_dir / f.name.replace("first_pass_", "second_pass_")
@@ -149,22 +150,29 @@ def main(articles="data/articles", annotations="data/annotations", agreement_dir
             continue
         rows = read_labels(f) + read_labels(second)
         rows_all += rows
+        if f.stem.startswith("first_pass_v2_"):
+            rows_v2 += rows
         res = {fld: agreement(rows, fld, labs) for fld, labs in DEFAULT_LABELS.items()}
         per_part.append([f.stem.removeprefix("first_pass_"), res["stance"]["n_items"],
                          f"{res['stance']['pairs'][0]['cohen_kappa']:.3f}", f"{res['stance']['krippendorff_alpha']:.3f}",
                          f"{res['sentiment']['pairs'][0]['cohen_kappa']:.3f}",
                          f"{res['sentiment']['krippendorff_alpha']:.3f}"])
-    if rows_all:
-        res = {fld: agreement(rows_all, fld, labs) for fld, labs in DEFAULT_LABELS.items()}
-        per_part.append(["**all**", res["stance"]["n_items"], f"{res['stance']['pairs'][0]['cohen_kappa']:.3f}",
+    confusions = []
+    for name, subset in (("**corpus v2 parts**", rows_v2), ("**all**", rows_all)):
+        if not subset or (name != "**all**" and len(subset) == len(rows_all)):
+            continue
+        res = {fld: agreement(subset, fld, labs) for fld, labs in DEFAULT_LABELS.items()}
+        per_part.append([name, res["stance"]["n_items"], f"{res['stance']['pairs'][0]['cohen_kappa']:.3f}",
                          f"{res['stance']['krippendorff_alpha']:.3f}",
                          f"{res['sentiment']['pairs'][0]['cohen_kappa']:.3f}",
                          f"{res['sentiment']['krippendorff_alpha']:.3f}"])
+        confusions.append((name.strip("*"), res["stance"]["pairs"][0]))
+    if per_part:
         print(table(["part", "statements", "stance kappa", "stance alpha", "sentiment kappa", "sentiment alpha"],
                     per_part) + "\n")
-        pair = res["stance"]["pairs"][0]
-        print("stance confusion (rows: first pass, columns: blind second pass)\n")
-        print(table(["", *pair["labels"]], [[lab, *row] for lab, row in zip(pair["labels"], pair["confusion"])]))
+    for name, pair in confusions:
+        print(f"stance confusion, {name} (rows: first pass, columns: blind second pass)\n")
+        print(table(["", *pair["labels"]], [[lab, *row] for lab, row in zip(pair["labels"], pair["confusion"])]) + "\n")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""`stance eval-extraction ARTICLES GOLD`: precision, recall and speaker accuracy of the extractor."""
+"""`stance eval-extraction ARTICLES GOLD` (or `--polnear DIR --split dev`): precision, recall and
+speaker accuracy of the extractor."""
 from __future__ import annotations
 
 import argparse
@@ -6,11 +7,16 @@ import json
 from pathlib import Path
 
 from stance import atomic
+from stance.errors import InputError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("articles", help="article file or folder")
-    p.add_argument("gold", nargs="+", help="gold statement JSONL file(s) or folder(s)")
+    p.add_argument("articles", nargs="?", help="article file or folder (not with --polnear)")
+    p.add_argument("gold", nargs="*", help="gold statement JSONL file(s) or folder(s) (not with --polnear)")
+    p.add_argument("--polnear", metavar="DIR_OR_YAML",
+                   help="score against PolNeAR: the placed release (data/external/polnear) or a config "
+                        "(configs/datasets/polnear.yaml); see stance.polnear")
+    p.add_argument("--split", default="dev", choices=["train", "dev", "test"], help="PolNeAR split (default dev)")
     p.add_argument("--predictions", help="score these extracted statements (JSONL) instead of running the extractor")
     p.add_argument("--actors", help="actor registry YAML file or folder (default: configs/actors if present)")
     p.add_argument("--threshold", type=float, default=0.5,
@@ -30,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from stance.quotes import extract_corpus
     from stance.records import Statement
 
+    if args.polnear:
+        return run_polnear(args)
+    if not args.articles or not args.gold:
+        raise InputError("give ARTICLES and GOLD, or --polnear DIR", field="gold")
     articles = {a.id: a for a in read_articles(args.articles, encoding=args.encoding).articles}
     gold = load_gold(articles, args.gold)
     annotated = sorted({g.article_id for g in gold})
@@ -40,6 +50,33 @@ def run(args: argparse.Namespace) -> int:
         pred = extract_corpus([articles[a] for a in annotated], registry_from_args(args))
     rep = evaluate_extraction(pred, gold, articles, threshold=args.threshold)
     print(f"articles with gold: {len(annotated)}")
+    print(rep.table())
+    write_jsonl(args.mismatches, rep.mismatches)
+    print(f"mismatches: {len(rep.mismatches)} -> {args.mismatches}")
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(args.out, json.dumps(rep.scores(), indent=2) + "\n")
+    return 0
+
+
+def run_polnear(args: argparse.Namespace) -> int:
+    """`--polnear`: extract (or read --predictions) on one PolNeAR split and print its scores."""
+    from stance.commands.extract import registry_from_args
+    from stance.jsonl import read_jsonl, write_jsonl
+    from stance.polnear import articles_list, evaluate_polnear, load_config, read_split
+    from stance.quotes import extract_corpus
+    from stance.records import Statement
+
+    given = Path(args.polnear)
+    cfg = load_config(given) if given.suffix in (".yaml", ".yml") else None
+    root = cfg.root if cfg else str(given)
+    split = read_split(root, args.split, cfg.annotator if cfg else "first")
+    if args.predictions:
+        pred = read_jsonl(args.predictions, Statement)
+    else:
+        args.no_actors = False
+        pred = extract_corpus(articles_list(split), registry_from_args(args))
+    rep = evaluate_polnear(pred, split, threshold=args.threshold)
     print(rep.table())
     write_jsonl(args.mismatches, rep.mismatches)
     print(f"mismatches: {len(rep.mismatches)} -> {args.mismatches}")

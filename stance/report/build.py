@@ -339,8 +339,9 @@ def sweep_section(exp: "ExperimentConfig", paths: "Paths") -> str | None:
                       "seed and scored on test once.", "", *parts])
 
 
-def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path) -> Path:
-    """Draw every figure and write REPORT.md under `exp.report_dir`; return the REPORT.md path."""
+def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path, html: bool = True) -> Path:
+    """Draw every figure and write REPORT.md under `exp.report_dir` (and, with `html`, the interactive
+    index.html beside it, `stance.report.html`); return the REPORT.md path."""
     from stance.actors import load_registry
 
     out = Path(exp.report_dir)
@@ -358,18 +359,24 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path)
                     f"articles, {gold['date'].min()} to {gold['date'].max()}).")
     written: dict[str, str] = {}
     sections: list[str] = []
+    timeline_shares: dict[str, pd.DataFrame] = {}
+    timeline_predictions: dict[str, pd.DataFrame] = {}
+    timeline_models: dict[str, str] = {}
 
     # 1-2. label shares over time, gold and cross-fitted predictions
     for task in exp.tasks:
         labels = label_names[task]
         frame = gold[["actor_id", "date", "article_id", task]].rename(columns={task: "label"}).assign(source="gold")
         pred, run = crossfit_frame(paths.crossfit / task)
+        timeline_predictions[task] = pred
         pred = pred[pred["label_source"] == "gold"][["actor_id", "date", "article_id", "pred"]]
         frame = pd.concat([frame, pred.rename(columns={"pred": "label"}).assign(source="predicted")])
         frame = frame.dropna(subset=["label", "date", "actor_id"])
         shares = label_shares(frame, labels, tl.period, n_boot=tl.n_boot)
         atomic.write_text(fig_dir / f"{task}_over_time.csv", shares.to_csv(index=False))
+        timeline_shares[task] = shares
         model = run.removeprefix(f"{task}-")
+        timeline_models[task] = model
         caption = (f"{data_caption} Predicted: {model}, {tl.crossfit_folds}-fold article-grouped cross-fitting "
                    f"(each statement predicted by a model that never saw its article). Bands: 95% bootstrap over "
                    f"articles; periods with < {tl.min_statements} statements omitted; period = {tl.period}.")
@@ -439,7 +446,29 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path)
     report = render_report(exp, paths, card, sections, written, experiment_path)
     path = out / "REPORT.md"
     atomic.write_text(path, report)
+    if html:
+        _write_html(exp, out, gold, label_names, actors, events, timeline_shares, timeline_predictions,
+                    timeline_models, report, fig_dir)
     return path
+
+
+def _write_html(exp: "ExperimentConfig", out: Path, gold: pd.DataFrame, label_names: dict[str, list[str]],
+                actors: list[tuple[str, str]], events: list[tuple[str, str]], shares: dict[str, pd.DataFrame],
+                predictions: dict[str, pd.DataFrame], models: dict[str, str], report: str, fig_dir: Path) -> Path:
+    """The interactive index.html from what the report has computed (stance.report.html)."""
+    from stance.corpus import read_articles
+    from stance.report.html import statement_records, write_html
+
+    tasks = list(exp.tasks)
+    articles = {a.id: {"title": a.title, "urls": list(a.source_urls)} for a in read_articles(exp.articles).articles
+                if a.id in set(gold["article_id"])}
+    statements = statement_records(gold.sort_values(["date", "statement_id"], kind="stable"), predictions, tasks,
+                                   exp.timeline.period)
+    figures = {name: fig_dir / f"{stem}.png" for stem, name in (
+        ("model_comparison", "Model comparison"), ("confusion_matrices", "Confusion matrices"),
+        ("reliability", "Calibration (reliability diagrams)"), ("learning_curve", "Learning curve"))}
+    return write_html(out, f"{exp.name}: interactive report", tasks, {t: label_names[t] for t in tasks}, actors,
+                      events, shares, statements, articles, report, figures, models)
 
 
 def _counts_table(counts: dict[str, int], header: str) -> str:

@@ -53,10 +53,11 @@ def test_a_selected_point_lists_its_statements_in_a_real_browser(report, tmp_pat
     dom = _browser(url, "--dump-dom").stdout
     assert 'data-ready="1"' in dom, "the page script did not finish"
     assert re.search(r'id="js-errors">\s*<', dom), "a JavaScript error was logged"
-    traces = [int(x) for x in re.findall(r'id="timeline"[^>]*data-traces="(\d+)"', dom)]
-    assert traces and traces[0] > 0 and traces[0] % 2 == 0  # a band and a line per label and source
-    points = int(re.search(r'data-points="(\d+)"', dom).group(1))
-    assert points > 0
+    rows = [r for r in data["shares"]["stance"] if r["actor"] == rec["actor"]]
+    lines = {(r["label"], r["source"]) for r in rows}
+    traces = int(re.search(r'id="timeline"[^>]*data-traces="(\d+)"', dom).group(1))
+    assert traces == 2 * len(lines)  # a band and a line per label and source
+    assert int(re.search(r'data-points="(\d+)"', dom).group(1)) == len(rows)  # one point per period, label, source
     shown = re.findall(r'class="stmt" data-id="([\w:.-]+)"', dom)  # not the script's own template
     assert sorted(shown) == sorted(r["id"] for r in want)
     assert f"{len(want)} statement(s): actor {rec['actor']}" in dom

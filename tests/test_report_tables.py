@@ -41,3 +41,23 @@ def test_headline_uses_the_tfidf_model_that_is_best_on_dev_not_test(tmp_path):
     line = headline_comparison(EVALUATION, "stance", tmp_path)
     assert "(tfidf_logreg)" in line
     assert "Δ macro-F1 +0.087, 95% CI [+0.027, +0.146] (the interval excludes zero)" in line
+
+
+def test_subset_scores_split_a_runs_test_predictions_by_pinned_article(tmp_path):
+    import json
+
+    from stance.report.build import subset_scores
+
+    rows = [("old-1", "open", "open"), ("old-1", "evasive", "evasive"), ("old-2", "open", "evasive"),
+            ("new-1", "open", "open"), ("new-1", "rejecting", "open")]
+    for seed in (1, 2):
+        d = tmp_path / f"seed_{seed}"
+        d.mkdir()
+        (d / "predictions_test.jsonl").write_text("".join(
+            json.dumps({"article_id": a, "gold": g, "pred": p}) + "\n" for a, g, p in rows), encoding="utf-8")
+    n_old, f_old, n_new, f_new = subset_scores(tmp_path, {"old-1", "old-2"})
+    assert (n_old, n_new) == (3, 2)
+    # old: open P 1/1 R 1/2 -> 2/3; evasive P 1/2 R 1/1 -> 2/3; macro over the labels present = 2/3
+    assert abs(f_old - 2 / 3) < 1e-9
+    # new: open P 1/2 R 1/1 -> 2/3; rejecting 0 -> macro 1/3
+    assert abs(f_new - 1 / 3) < 1e-9

@@ -320,6 +320,55 @@ def shift_section(shift_dir: Path, tasks: list[str]) -> str | None:
     return "\n".join(lines)
 
 
+def subset_scores(run_dir: Path, old_articles: set[str]) -> tuple[int, float | None, int, float | None]:
+    """Seed-mean test macro-F1 of a run on the statements of `old_articles` and on the rest, with their sizes."""
+    from sklearn.metrics import f1_score
+
+    old_scores, new_scores, n_old, n_new = [], [], 0, 0
+    for seed_dir in sorted(run_dir.glob("seed_*")):
+        path = seed_dir / "predictions_test.jsonl"
+        if not path.exists():
+            continue
+        rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        old = [r for r in rows if r.get("article_id") in old_articles]
+        new = [r for r in rows if r.get("article_id") not in old_articles]
+        n_old, n_new = len(old), len(new)
+        for subset, scores in ((old, old_scores), (new, new_scores)):
+            if subset:
+                scores.append(f1_score([r["gold"] for r in subset], [r["pred"] for r in subset], average="macro",
+                                       zero_division=0))
+    mean = lambda xs: sum(xs) / len(xs) if xs else None  # noqa: E731
+    return n_old, mean(old_scores), n_new, mean(new_scores)
+
+
+def pinned_section(exp: "ExperimentConfig", paths: "Paths", card: dict) -> str | None:
+    """With a pinned split: every run's test macro-F1 on the pinned (earlier) test statements and on the new ones,
+    so a grown corpus's results can be compared with the earlier ones on the same statements."""
+    from stance.splits import read_pinned
+
+    pinned = card.get("split", {}).get("pinned")
+    if not pinned or not Path(pinned["file"]).exists():
+        return None
+    old_articles = set(read_pinned(pinned["file"]))
+    rows = []
+    for task, tcfg in exp.tasks.items():
+        for model_config in tcfg.models:
+            run_dir = paths.run_dir(task, model_config.stem)
+            if (run_dir / "summary.json").exists():
+                n_old, f_old, n_new, f_new = subset_scores(run_dir, old_articles)
+                fmt = lambda f: "n/a" if f is None else f"{f:.3f}"  # noqa: E731
+                rows.append(f"| {task} | {model_config.stem} | {n_old} | {fmt(f_old)} | {n_new} | {fmt(f_new)} |")
+    if not rows:
+        return None
+    return "\n".join([
+        "### Earlier and new test statements", "",
+        f"The split is pinned: the articles listed in `{pinned['file']}` keep the split they had, so their test "
+        "statements are the earlier test split, scored here by models trained on the grown corpus (compare with "
+        "the earlier report's numbers), next to the test statements added since (seed-mean macro-F1, no intervals):",
+        "", "| task | model | earlier test statements | macro-F1 | new test statements | macro-F1 |",
+        "|---|---|---|---|---|---|", *rows, ""])
+
+
 def sweep_section(exp: "ExperimentConfig", paths: "Paths") -> str | None:
     """The sweep tables of every run that has one (chosen point in bold), or None."""
     from stance.sweep import sweep_markdown
@@ -413,6 +462,11 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path,
     if not reliability.empty:
         figures.plot_reliability(reliability, model_caption, fig_dir / "reliability")
         written["reliability"] = "figures/reliability.png"
+
+    # earlier (pinned) and new test statements, when the corpus grew
+    subsets = pinned_section(exp, paths, card)
+    if subsets:
+        sections.append(subsets)
 
     # sweeps: every grid point's dev score, for the runs whose config has a sweep
     sweeps = sweep_section(exp, paths)

@@ -30,19 +30,34 @@ explain write post tweet acknowledge admit deny reiterate repeat confirm assert 
 promise threaten predict respond reply answer demand propose contend remark comment complain concede
 caution recall allege underline underscore accuse blame continue""".split()
 # ... and verbs that do only with a subject that can speak (a name, a pronoun, a role noun).
-WEAK_VERBS = "suggest signal indicate hint report agree describe call hail praise dismiss reject welcome".split()
+WEAK_VERBS = """suggest signal indicate hint report agree describe call hail praise dismiss reject welcome cite
+criticize criticise question mention reveal disclose defend ask condemn denounce encourage press implore""".split()
 IRREGULAR = {"said": "say", "says": "say", "saying": "say", "say": "say", "told": "tell", "tells": "tell",
              "telling": "tell", "tell": "tell", "wrote": "write", "written": "write", "writes": "write",
              "writing": "write", "write": "write"}
 
 # Verbs whose object, not a clause, is what was said ("reiterated its readiness for talks",
 # "blamed Kyiv for the attack", "reported three injuries").
+# ("criticized the plan", "cited a decree", "condemned the strike" name what the speaker spoke
+# about, not what they said: only their quoted fragments or clauses are statements.)
 NOMINAL_VERBS = frozenset("reiterate report blame accuse".split())
+# Verbs whose object with a predicate is what was said ("called the charges fabricated",
+# "dismissed the plan as a stalling tactic").
+PREDICATIVE_VERBS = frozenset("""call describe dismiss brand label characterize characterise hail denounce
+condemn criticize criticise reject""".split())
+# Verbs whose clause is a question, not a statement, when it opens with a wh-word ("asked what ...").
+QUESTION_VERBS = frozenset({"ask", "question", "wonder"})
+# Verb-particle cues read as one cue, the object after the particle being what was said
+# ("called for talks", "pointed out that ...").
+PHRASAL_CUES = {("call", "for"): "call for", ("call", "on"): "call on", ("call", "upon"): "call upon",
+                ("point", "out"): "point out"}
+# Verbs whose object and to-infinitive are what was asked for ("urged allies to speed up deliveries").
+DIRECTIVE_VERBS = frozenset("urge ask tell encourage press implore".split())
 # Verbs whose object is the content only when it holds a quoted fragment
 # ("described the talks as "constructive"", "stressed "the need to ..."").
 FRAGMENT_VERBS = frozenset("""describe call hail praise dismiss reject welcome stress emphasise emphasize
 underline underscore demand propose urge warn promise pledge vow threaten acknowledge admit confirm deny
-predict reiterate""".split())
+predict reiterate criticize criticise question defend""".split())
 # Verbs whose object is the addressee ("told Interfax", "warned Kyiv that ...").
 ADDRESSEE_VERBS = frozenset("tell warn assure remind urge ask inform promise".split())
 # Nouns that carry a claim in a that-clause with a possessive speaker ("Trump's claim that ...").
@@ -62,7 +77,7 @@ commander army military police delegation negotiator negotiators envoy adviser a
 head secretary ambassador chancellor premier kremlin office council agency service command staff residents
 witnesses authorities authority administration party representative representatives people resident witness
 prosecutor prosecutors general officer officers pope pontiff king queen prince monarch readout presidency
-spokespeople chiefs ministers presidents""".split())
+spokespeople chiefs ministers presidents delegate delegates mediator mediators""".split())
 PRONOUNS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "he": (("person",), "male"), "she": (("person",), "female"),
     "they": (("group", "institution"), None), "it": (("institution",), None),
@@ -72,6 +87,21 @@ RELATIVE = frozenset({"who", "which", "that"})
 HYPOTHETICAL_MARKS = frozenset({"if", "unless", "whether"})
 FEMALE_WORDS = frozenset({"spokeswoman", "ms", "mrs", "madam", "queen", "chairwoman", "congresswoman"})
 MALE_WORDS = frozenset({"spokesman", "mr", "sir", "king", "chairman", "congressman"})
+# Common first names whose gender is clear, for pronoun agreement with people the registry does not know.
+FIRST_NAMES: dict[str, str] = {
+    **{n: "female" for n in """Hillary Melania Ivanka Kellyanne Nancy Elizabeth Sarah Mary Patricia Jennifer Linda
+Barbara Susan Jessica Karen Lisa Michelle Laura Emily Anna Anne Julia Maria Marie Angela Theresa Ursula Kaja
+Giorgia Olena Iryna Yulia Tulsi Kamala Nikki Debbie Dianne Amy Kirsten Jill Samantha Susana Claire
+Catherine Katherine Kate Rachel Rebecca Helen Margaret Victoria Olga Natalia Natalya Tatiana Ella Emma Alice
+Jane Joan Judy Carly Condoleezza Madeleine Megyn Donna Diane Huma Sheila Maxine Marsha Liz Kristi
+Alexandria Ilhan Rashida Ayanna Gina Janet Valentina Svetlana Oksana Mette Annalena Kristalina Roberta""".split()},
+    **{n: "male" for n in """Donald Barack Bill Joe Mike Michael John James Robert William David Richard Charles
+Thomas Mark Paul Steven Stephen Kevin Brian George Edward Ronald Timothy Jeffrey Ryan Jacob Gary Eric Jonathan
+Larry Justin Scott Frank Benjamin Gregory Samuel Patrick Jack Dennis Jerry Tim Ted Marco Rand Jeb Chris Bernie
+Mitch Reince Rudy Newt Vladimir Volodymyr Dmitry Sergei Sergey Andriy Olaf Emmanuel Boris Keir Rishi Xi Recep
+Viktor Antony Jake Lloyd Pete Vance Kyle Keith Ben Harry Henry Peter Andrew Daniel Matthew Anthony Tony
+Jim Tom Bob Dick Ron Al Chuck Lindsey Rex Jared Corey Sean Steve Rick Jason Lamar""".split()},
+}
 ORG_WORDS = frozenset("""ministry government office council kremlin army military agency service command staff
 delegation administration party parliament committee embassy commission company police authorities readout
 presidency""".split())
@@ -137,7 +167,8 @@ class CueLexicon:
                  if f.endswith(("ed", "ing")) or f in self.irregular
                  or (f.endswith("s") and f != lemma and lemma not in NOUNY_VERBS)}
         words -= NOT_CUE_WORDS
-        pairs = {("according", "to"), ("made", "clear")} | {(n, "that") for n in self.nouns}
+        pairs = {("according", "to"), ("made", "clear")} | {(n, "that") for n in self.nouns} | \
+            {(f, "out") for f in ("pointed", "points", "pointing")}
         return WordMatcher(frozenset(words), frozenset(pairs))
 
     def pattern(self) -> "WordMatcher":

@@ -889,8 +889,10 @@ def evaluate_polnear(pred: Sequence[Statement], split: PolnearSplit, threshold: 
             if g.source_kind == "named" or (g.source_kind in ("pronoun", "relative") and g.antecedent):
                 kind = "named" if g.source_kind == "named" else "pronoun"
                 wanted = g.statement.speaker if kind == "named" else g.antecedent
-                pred_pron = source_kind(p.speaker) in ("pronoun", "relative")
-                ok = not pred_pron and speaker_matches(p.speaker, wanted or "")
+                # the speaker as written, or the person a resolved pronoun or title names
+                said = [x for x in (p.speaker, p.speaker_name) if x and source_kind(x) not in ("pronoun", "relative")]
+                pred_pron = not said
+                ok = any(speaker_matches(x, wanted or "") for x in said)
                 c[f"spk_{kind}"] += 1
                 c[f"spk_{kind}_ok"] += ok
                 c[f"spk_{kind}_pron"] += pred_pron

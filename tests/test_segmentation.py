@@ -95,3 +95,15 @@ def test_double_mark_articles_are_read_as_they_are():
     assert _quotes(text) == ["There are no such things as \u2018paper bears,\u2019", "a waste of time"]
     plain = "Ukraine\u2019s army held the line; the allies\u2019 aid arrived in the \u201890s style."
     assert as_double_quoted(plain) is plain  # an opening mark that nothing closes is no quotation
+
+
+def test_doubled_apostrophes_are_read_as_double_marks_with_offsets_kept():
+    text = ("''We are closer,'' said Ms. Brandt. ''Nobody expects a deal.''\n\n"
+            "He called the list ''out of date'' and said it's ''the Kremlin's'' list.\n\nThe '90s ended.")
+    view = as_double_quoted(text)
+    assert len(view) == len(text)
+    assert [text[q.start:q.end] for q in quotations(view)] == [
+        "We are closer,", "Nobody expects a deal.", "out of date", "the Kremlin's"]
+    first, second = [text[u.start:u.end].strip("'") for u in units(view)][:2]  # a unit may leave out a half mark
+    assert (first, second) == ("We are closer,'' said Ms. Brandt.", "Nobody expects a deal.")
+    assert as_double_quoted("It's the '90s.") == "It's the '90s."

@@ -84,3 +84,27 @@ def test_content_first():
     assert (_span(text, sp), _span(text, cue), text[:comma]) == ("Peskov", "said", "Kyiv should recognise Crimea as Russian")
     late = "In August, days after the incursion began, Putin had said there could be no talks."
     assert content_first(late, 0, len(late)) is None
+
+
+@pytest.mark.parametrize("sentence, speaker, contents", [
+    ("The museum, Mr. Obama said, would make visitors face hard truths.", "Mr. Obama",
+     ["The museum, Mr. Obama said, would make visitors face hard truths."]),
+    ("In Kyiv, she said, the talks had stalled over prisoners.", "she", ["the talks had stalled over prisoners."]),
+    ("To understand the deal fully, Peskov said, one should read the annex.", "Peskov",
+     ["To understand the deal fully", "one should read the annex."]),
+])
+def test_parenthetical(sentence, speaker, contents):
+    from stance.simple_attribution import parenthetical
+
+    sp, _, spans = parenthetical(sentence, 0, len(sentence))
+    assert (_span(sentence, sp), [_span(sentence, s).strip() for s in spans]) == (speaker, contents)
+
+
+@pytest.mark.parametrize("sentence", [
+    "The talks, which began in May, have stalled.",  # a relative clause, not an attribution
+    "Kyiv, the capital, was quiet, officials said.",  # no attribution between the commas
+])
+def test_not_parenthetical(sentence):
+    from stance.simple_attribution import parenthetical
+
+    assert parenthetical(sentence, 0, len(sentence)) is None

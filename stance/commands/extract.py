@@ -30,7 +30,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="skip bad article records, writing each with its reason to the rejects file")
     p.add_argument("--rejects", help="rejects JSONL (default: OUT with suffix .rejects.jsonl)")
     p.add_argument("--encoding", default="utf-8", help="encoding of the article files (default utf-8)")
-    p.add_argument("--workers", type=int, default=1, help="processes for large corpora (default 1)")
+    p.add_argument("--workers", type=int, help="processes for large corpora (default 1); with --engine dask, "
+                                               "the workers of the LocalCluster (default: one per core)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local: one process or a pool (default); dask: a folder or glob of article shards "
+                        "(.jsonl/.parquet) to a folder of Parquet statement shards with a manifest, resumable "
+                        "(see stance.scale)")
+    p.add_argument("--scheduler", help="with --engine dask: address of an existing Dask scheduler "
+                                       "(default: start a LocalCluster)")
     p.add_argument("--articles-out", help="also write the validated articles, with near-duplicate cluster ids, "
                                           "to this JSONL file")
     p.add_argument("--context-chars", type=int, default=1000,
@@ -71,6 +78,13 @@ def write_statements(path: Path, statements: list) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "engine", "local") == "dask":
+        from stance.scale import run_extract
+
+        return run_extract(args)
+    if getattr(args, "scheduler", None):
+        raise InputError("--scheduler needs --engine dask")
+    args.workers = args.workers or 1
     from stance.corpus import assign_clusters, read_articles
     from stance.jsonl import write_jsonl
     from stance.quotes import MODEL, extract_corpus, load_nlp

@@ -13,14 +13,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--actors", help="actor registry YAML file or folder to resolve speakers "
                                     "(default, as for `stance extract`: configs/actors if present)")
     p.add_argument("--no-actors", action="store_true", help="do not resolve speakers to actor ids")
-    p.add_argument("--workers", type=int, default=1, help="extraction processes")
+    p.add_argument("--workers", type=int, help="extraction processes (default 1); with --engine dask, the workers "
+                                               "of the LocalCluster (default: one per core)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local: in this process (default); dask: a folder or glob of article or statement shards "
+                        "to a folder of classified Parquet shards (-o) with a manifest, resumable (see stance.scale)")
+    p.add_argument("--scheduler", help="with --engine dask: address of an existing Dask scheduler "
+                                       "(default: start a LocalCluster)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "engine", "local") == "dask":
+        from stance.scale import run_predict
+
+        return run_predict(args)
+    if getattr(args, "scheduler", None):
+        from stance.errors import InputError
+
+        raise InputError("--scheduler needs --engine dask")
     from stance.commands.extract import actors_from_args
     from stance.predict import predict_file
 
     n = predict_file(args.model, args.input, args.out, seed=args.seed, actors=actors_from_args(args),
-                     workers=args.workers)
+                     workers=args.workers or 1)
     print(f"wrote {n} statements to {args.out}")
     return 0

@@ -46,7 +46,10 @@ def validate_params(model_type: str, params: dict[str, Any], path: str | Path | 
     """Check hyperparameters against the model's Params; a typo names the key and suggests the right one."""
     from stance.config import format_validation_error
 
-    cls = model_class(model_type)
+    try:
+        cls = model_class(model_type)
+    except ConfigError as exc:  # name the config file too
+        raise ConfigError(exc.reason, path=path, field=exc.field) from None
     try:
         return cls.Params.model_validate(params or {}).model_dump(mode="json")
     except ValidationError as exc:

@@ -8,9 +8,15 @@ and a sequence of label strings:
     model.predict(X) -> array of label strings
     model.predict_proba(X) -> (n, k) array, columns in the order of model.classes_
     model.save(directory); Model.load(directory)
+
+They follow scikit-learn's estimator contract (`StanceModel` is a `BaseEstimator` and a
+`ClassifierMixin`): X may also be a list of strings (or of Statement records, or of dicts),
+`get_params()` / `set_params(**params)` read and change the validated hyperparameters (`Params`),
+`repr(model)` shows the non-default ones, and `sklearn.base.clone(model)` gives an unfitted copy.
 """
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,16 +24,32 @@ from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticUndefined
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from stance.errors import InputError
 
 
-class StanceModel:
-    """Base class: subclasses set `type_name` and implement fit, predict_proba, save and load."""
+class StanceModel(ClassifierMixin, BaseEstimator):
+    """Base class: subclasses set `type_name` and `Params` (a pydantic model of the hyperparameters,
+    validated into `self.p` by `__init__(**params)`) and implement fit, predict_proba, save and load.
+
+    The scikit-learn side is implemented here once: the `X` of a subclass's fit, predict and
+    predict_proba (and of fit's eval_set) goes through `as_records` first, so a list of strings works
+    wherever a DataFrame does; get_params / set_params / clone / repr work from `Params`.
+    """
 
     type_name: ClassVar[str] = ""
+    Params: ClassVar[type[BaseModel]]
     classes_: np.ndarray
+    p: Any
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        for name in ("fit", "predict", "predict_proba"):
+            if name in cls.__dict__:
+                setattr(cls, name, _accepting_texts(cls.__dict__[name], fit=name == "fit"))
+        super().__init_subclass__(**kwargs)
 
     def fit(self, X: pd.DataFrame, y: Sequence[str],
             eval_set: tuple[pd.DataFrame, Sequence[str]] | None = None) -> "StanceModel":
@@ -38,7 +60,7 @@ class StanceModel:
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """The most probable label of each row."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        return self.classes_[np.argmax(self.predict_proba(as_records(X)), axis=1)]
 
     def check_task_labels(self, labels: Sequence[str]) -> None:
         """Raise ValueError when this model cannot predict a task with these labels (checked before
@@ -55,6 +77,123 @@ class StanceModel:
     def params(self) -> dict[str, Any]:
         """The hyperparameters of this model (its validated `p`, as plain JSON values)."""
         return self.p.model_dump(mode="json")
+
+    # ------------------------------------------------------------------ scikit-learn contract
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The hyperparameters as keyword arguments of the constructor (a copy of the validated `p`;
+        the models hold no nested estimators, so `deep` changes nothing)."""
+        return self.p.model_dump()
+
+    def set_params(self, **params: Any) -> "StanceModel":
+        """Change hyperparameters (validated against `Params`; an unknown name or a bad value raises
+        a ValueError). Fitted attributes stay until the next fit, as in scikit-learn."""
+        if params:
+            self.p = type(self.p)(**{**self.p.model_dump(), **params})
+            self._params_changed()
+        return self
+
+    def _params_changed(self) -> None:
+        """Drop whatever a subclass derived from `p` outside fit (called by set_params)."""
+
+    def __sklearn_clone__(self) -> "StanceModel":
+        """An unfitted model with the same hyperparameters (what `sklearn.base.clone` returns)."""
+        return type(self)(**self.get_params(deep=False))
+
+    def non_default_params(self) -> dict[str, Any]:
+        """The hyperparameters that differ from their defaults (required ones are always listed)."""
+        out = {}
+        for name, field in type(self.p).model_fields.items():
+            value = getattr(self.p, name)
+            if field.default is PydanticUndefined and field.default_factory is None:
+                out[name] = value
+                continue
+            default = field.get_default(call_default_factory=True)
+            if _plain(value) != _plain(default):
+                out[name] = value
+        return out
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={_shown(v)!r}" for k, v in self.non_default_params().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _shown(value: Any) -> Any:
+    """`_plain(value)`, with an inner model spec ({type, params} of ensemble and per_group) cut to its
+    non-default params."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_shown(v) for v in value)
+    if isinstance(value, BaseModel) and set(type(value).model_fields) == {"type", "params"}:
+        from stance.models import model_class
+
+        try:
+            inner = model_class(value.type)(**value.params)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - the repr shows the spec as it is
+            return _plain(value)
+        return {"type": value.type, "params": _plain(inner.non_default_params())}  # type: ignore[attr-defined]
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
+    """A pydantic value as plain Python data (nested models as dicts) for comparison and repr."""
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
+def as_records(X: Any) -> Any:
+    """X as a DataFrame of statements: a DataFrame is returned as it is; a list (or array, or Series)
+    of strings becomes a frame with those strings as `text` and every other field a template may
+    name (DATASET_FIELDS) empty, except `group_id` (so calibration folds run over statements);
+    a list of Statement records or of dicts becomes one row each.
+    Anything else is returned unchanged (and refused by the model)."""
+    if isinstance(X, pd.DataFrame) or X is None or isinstance(X, (str, bytes)):
+        return X
+    if isinstance(X, pd.Series):
+        X = X.tolist()
+    elif isinstance(X, np.ndarray):
+        if X.ndim != 1:
+            return X
+        X = X.tolist()
+    elif not isinstance(X, (list, tuple)):
+        return X
+    rows = list(X)
+    if all(v is None or isinstance(v, str) for v in rows):
+        empty = [""] * len(rows)
+        return pd.DataFrame({"text": ["" if v is None else v for v in rows],
+                             **{f: list(empty) for f in DATASET_FIELDS if f not in ("text", "group_id")}})
+    from stance.records import Statement
+
+    if all(isinstance(v, Statement) for v in rows):
+        from stance.predict import statements_frame
+
+        return statements_frame(rows)
+    if all(isinstance(v, dict) for v in rows):
+        return pd.DataFrame(rows)
+    return X
+
+
+def _accepting_texts(method: Any, fit: bool) -> Any:
+    """`method` with its X (and fit's eval_set X) passed through `as_records` first."""
+    if getattr(method, "_accepts_texts", False):
+        return method
+    if fit:
+        @functools.wraps(method)
+        def wrapper(self, X, y, *args, **kwargs):
+            if kwargs.get("eval_set") is not None:
+                X_eval, y_eval = kwargs["eval_set"]
+                kwargs["eval_set"] = (as_records(X_eval), y_eval)
+            elif args and args[0] is not None:
+                X_eval, y_eval = args[0]
+                args = ((as_records(X_eval), y_eval), *args[1:])
+            return method(self, as_records(X), y, *args, **kwargs)
+    else:
+        @functools.wraps(method)
+        def wrapper(self, X, *args, **kwargs):
+            return method(self, as_records(X), *args, **kwargs)
+    wrapper._accepts_texts = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 # Columns of a built dataset (stance.dataset_builder.COLUMNS) that a template may name, and the

@@ -79,6 +79,9 @@ class EmbeddingClassifier(StanceModel):
         self.p = EmbeddingParams(**params)
         self._encoder: SentenceEncoder | None = None
 
+    def _params_changed(self) -> None:
+        self._encoder = None  # built from model_path, pooling, ...: rebuilt on next use
+
     # ------------------------------------------------------------------ features
     @property
     def encoder(self) -> SentenceEncoder:

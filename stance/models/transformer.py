@@ -216,6 +216,9 @@ class TransformerClassifier(StanceModel):
         self.history_: list[dict] = []
         self._onnx = None
 
+    def _params_changed(self) -> None:
+        self._onnx = None  # the ONNX session depends on `inference`: rebuilt on next use
+
     # -- inputs ----------------------------------------------------------------------
     def _texts(self, X: pd.DataFrame) -> list[str]:
         texts = render_inputs(X, self.p.template)

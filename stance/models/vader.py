@@ -43,6 +43,9 @@ class VaderSentiment(StanceModel):
         self.classes_ = np.asarray([self.p.negative, self.p.neutral, self.p.positive], dtype=object)
         self._analyzer = None
 
+    def _params_changed(self) -> None:
+        self.classes_ = np.asarray([self.p.negative, self.p.neutral, self.p.positive], dtype=object)
+
     def _scores(self, X: pd.DataFrame) -> list[dict[str, float]]:
         if self._analyzer is None:
             from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer

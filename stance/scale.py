@@ -1,0 +1,764 @@
+"""Corpus scale: sharded, resumable extraction on Dask, and aggregation over the statement shards.
+
+`extract_shards(articles, out_dir, registry)` reads a folder or glob of article shards
+(`.jsonl`, `.parquet`, or any other format `stance.corpus` reads; one file = one shard) and
+writes, for each input shard, one Parquet statements file `OUT/<shard>.parquet` (columns:
+the `Statement` fields, fixed schema) and, when the shard has bad records, a rejects shard
+`OUT/<shard>.rejects.jsonl` (as `stance extract --skip-invalid` writes). `OUT/manifest.json`
+records every finished shard with the sha256 of its input bytes, its row counts and its
+rejects count, and the settings the outputs depend on.
+
+Streaming: a worker reads one shard and writes its statements in batches of articles; no
+step holds the whole corpus. The driver keeps only a bounded window of shard tasks in flight.
+
+Exactly once: a shard's outputs are written atomically (`stance.atomic`) and the shard is
+recorded in the manifest (atomically too; after every shard, or every few seconds once it holds
+thousands) only after they are in place; a rerun skips the shards whose input fingerprint and
+settings match the manifest and redoes the others (a shard's output depends only on its bytes and
+the settings), so a run killed at any point and rerun gives byte-identical outputs to an
+uninterrupted run. One run at a time may write into an output folder.
+
+A bad record is written to the shard's rejects file; an unreadable shard gets an empty
+statements file and one reject naming the whole-file problem; an unexpected failure of one
+shard (a bug, a killed worker) is reported and left out of the manifest, so the next run
+retries it. None of them stops the other shards.
+
+Workers: `--scheduler ADDRESS` uses an existing cluster; otherwise a `LocalCluster` of
+`workers` processes (one thread each) is started and closed here. spaCy and the Extractor
+are loaded once per worker by a `WorkerPlugin`, not once per shard.
+
+`aggregate_shares(out_dir, labels)` computes the label shares per actor and period, with
+article-bootstrap intervals, from the statement shards with DuckDB (pyarrow when DuckDB is
+not installed), holding only per-article counts in memory; its rows match
+`stance.report.timeline.label_shares`.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stance import atomic
+from stance.errors import InputError
+
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+SHARD_SUFFIXES = {".jsonl", ".csv", ".txt", ".html", ".htm", ".parquet"}
+ARTICLE_BATCH = 64  # articles extracted and written together within a shard
+PLUGIN_NAME = "stance-extractor"
+MANIFEST_EVERY = 5.0  # seconds between manifest rewrites once it holds 1000 shards or more
+
+
+# ----------------------------------------------------------------------------- schema
+
+def statement_schema():
+    """The Parquet schema of a statements shard: the Statement fields, in order."""
+    import pyarrow as pa
+
+    from stance.records import Statement
+
+    types = {"start": pa.int64(), "end": pa.int64(), "date": pa.date32()}
+    return pa.schema([pa.field(name, types.get(name, pa.string()), nullable=True)
+                      for name in Statement.model_fields])
+
+
+# ----------------------------------------------------------------------------- shards
+
+def shard_files(spec: str | Path, exclude: Sequence[str | Path] = ()) -> list[Path]:
+    """The article shards of a folder (recursive; hidden files and the toolkit's outputs left
+    out) or a glob pattern, sorted; `exclude` holds folders or files to leave out (the output)."""
+    from stance.corpus import is_stance_output
+
+    spec_s = str(spec)
+    skip = [Path(p).resolve() for p in exclude]
+
+    def keep(p: Path) -> bool:
+        r = p.resolve()
+        return (p.is_file() and p.suffix.lower() in SHARD_SUFFIXES and not is_stance_output(p)
+                and not p.name.startswith(".") and p.name != MANIFEST
+                and not any(r == s or s in r.parents for s in skip))
+
+    if any(c in spec_s for c in "*?["):
+        files = sorted(Path(p) for p in glob.glob(spec_s, recursive=True) if keep(Path(p)))
+        if not files:
+            raise InputError("no article shards match this pattern", path=spec_s)
+        return files
+    path = Path(spec)
+    if not path.exists():
+        raise InputError("no such file or folder", path=path)
+    if path.is_file():
+        if path.suffix.lower() not in SHARD_SUFFIXES:
+            raise InputError(f"unsupported shard type {path.suffix!r}", path=path)
+        return [path]
+    files = sorted(p for p in path.rglob("*") if keep(p)
+                   and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    if not files:
+        raise InputError(f"no article shards ({', '.join(sorted(SHARD_SUFFIXES))}) in this folder", path=path)
+    return files
+
+
+def shard_names(files: Sequence[Path]) -> list[str]:
+    """Output names of the shards: the path below their common folder, without suffix
+    (`2025/part-01.jsonl` -> `2025/part-01`); two shards with one name are an error."""
+    import os
+
+    if not files:
+        return []
+    root = Path(os.path.commonpath([str(f.resolve().parent) for f in files]))
+    names = [f.resolve().relative_to(root).with_suffix("").as_posix() for f in files]
+    seen: dict[str, Path] = {}
+    for f, n in zip(files, names):
+        if n in seen:
+            raise InputError(f"two shards would write the same output {n!r}: {seen[n]} and {f}", path=f)
+        seen[n] = f
+    return names
+
+
+def fingerprint(path: str | Path) -> str:
+    """sha256 of a file's bytes, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return "sha256:" + h.hexdigest()
+
+
+def _parquet_items(path: Path) -> Iterator[tuple]:
+    """(row number, raw record, Article or InputError) for each row of a Parquet article shard."""
+    import pyarrow.parquet as pq
+
+    from stance.corpus import validate_article
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # not a Parquet file, truncated, ...
+        raise InputError(f"unreadable Parquet shard: {exc}", path=path) from None
+    n = 0
+    for batch in pf.iter_batches(batch_size=1024):
+        for row in batch.to_pylist():
+            n += 1
+            data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if v is not None}
+            for key in ("source_urls", "authors"):
+                if isinstance(data.get(key), str):
+                    data[key] = [x.strip() for x in data[key].split(";") if x.strip()]
+            raw = json.dumps(data, ensure_ascii=False, default=str)
+            try:
+                yield n, raw, validate_article(data, path, n)
+            except InputError as exc:
+                yield n, raw, exc
+
+
+def iter_shard(path: Path, encoding: str = "utf-8") -> Iterator[tuple]:
+    """(line, raw record, Article or InputError) for each record of one shard, duplicates within the
+    shard turned into errors; a whole-file problem raises InputError."""
+    from stance.corpus import READERS, SUFFIXES
+
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        items = _parquet_items(path)
+    else:
+        items = READERS[SUFFIXES[suffix]](path, encoding)
+    seen: dict[str, int | None] = {}
+    for line, raw, got in items:
+        if not isinstance(got, InputError) and got.id in seen:
+            got = InputError(f"duplicate id {got.id!r} (first at {path}:{seen[got.id]})", path=path,
+                             line=line, field="id")
+        elif not isinstance(got, InputError):
+            seen[got.id] = line
+        yield line, raw, got
+
+
+# ----------------------------------------------------------------------------- one shard
+
+@dataclass
+class ShardResult:
+    """What one shard task did (`status`: done, or failed with `error`)."""
+
+    name: str
+    input: str
+    fingerprint: str = ""
+    status: str = "done"
+    articles: int = 0
+    statements: int = 0
+    rejects: int = 0
+    words: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+    def manifest_entry(self) -> dict:
+        """The manifest record: no timings, so that reruns write the same bytes."""
+        entry = {"input": self.input, "fingerprint": self.fingerprint, "status": self.status,
+                 "articles": self.articles, "statements": self.statements, "rejects": self.rejects}
+        if self.error:
+            entry["error"] = self.error
+        return entry
+
+
+def output_paths(out_dir: Path, name: str) -> tuple[Path, Path]:
+    """(statements Parquet, rejects JSONL) of shard `name`."""
+    return out_dir / f"{name}.parquet", out_dir / f"{name}.rejects.jsonl"
+
+
+def is_statement_shard(path: Path) -> bool:
+    """A shard of Statement records (Parquet with, or JSONL whose first line has, speaker/start/end),
+    e.g. the output of `stance extract --engine dask`, rather than of articles."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return {"speaker", "start", "end"} <= set(pq.read_schema(path).names)
+        except Exception:
+            return False
+    from stance.predict import _is_statement_file
+
+    return _is_statement_file(path)
+
+
+def _statement_items(path: Path, encoding: str) -> Iterator[tuple]:
+    """(line, raw record, Statement or InputError) for each record of a statement shard."""
+    from pydantic import ValidationError
+
+    from stance.jsonl import validation_field
+    from stance.records import Statement
+
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        rows = (r for b in pq.ParquetFile(path).iter_batches(batch_size=1024) for r in b.to_pylist())
+    else:
+        def lines():
+            with open(path, encoding=encoding) as fh:
+                for line in fh:
+                    if line.strip():
+                        yield line
+        rows = lines()
+    for n, row in enumerate(rows, 1):
+        raw = row if isinstance(row, str) else json.dumps(row, ensure_ascii=False, default=str)
+        try:
+            data = json.loads(row) if isinstance(row, str) else row
+            yield n, raw, Statement.model_validate(data)
+        except json.JSONDecodeError as exc:
+            yield n, raw, InputError(f"malformed JSON: {exc.msg}", path=path, line=n)
+        except ValidationError as exc:
+            yield n, raw, InputError(exc.errors()[0]["msg"], path=path, line=n, field=validation_field(exc))
+
+
+def output_schema(tasks: Sequence[str] = ()):
+    """The statements schema plus, for each classifier task, its label, probabilities (a JSON
+    object as text), model name and the label the input already had."""
+    import pyarrow as pa
+
+    schema = statement_schema()
+    for task in tasks:
+        if task not in schema.names:
+            schema = schema.append(pa.field(task, pa.string()))
+        for suffix in ("_probs", "_model", "_input"):
+            schema = schema.append(pa.field(task + suffix, pa.string()))
+    return schema
+
+
+def _rows(statements: list, predictors: Sequence) -> list[dict]:
+    """Output rows of `statements`, classified by `predictors` when there are any."""
+    if not predictors:
+        return [s.model_dump() for s in statements]
+    from stance.predict import classify
+
+    rows = classify(list(predictors), statements)
+    for row, st in zip(rows, statements):
+        row["date"] = st.date
+        for p in predictors:
+            row[p.task + "_probs"] = json.dumps(row[p.task + "_probs"], sort_keys=True)
+    return rows
+
+
+def process_shard(path: str | Path, out_dir: str | Path, name: str, extractor,
+                  encoding: str = "utf-8", batch: int = ARTICLE_BATCH, predictors: Sequence = ()) -> ShardResult:
+    """Extract the statements of one shard (or read them, for a statement shard), classify them
+    with `predictors` if any, and write them to the shard's Parquet file (and rejects file), atomically.
+
+    Bad records go to the rejects file; a whole-file problem (unreadable shard) gives an empty
+    statements file and one reject. Other exceptions propagate (the shard is then not done).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from stance.corpus import Reject
+
+    path, out_dir = Path(path), Path(out_dir)
+    t0 = time.perf_counter()
+    res = ShardResult(name=name, input=str(path), fingerprint=fingerprint(path))
+    stmt_path, rej_path = output_paths(out_dir, name)
+    schema = output_schema([p.task for p in predictors])
+    rejects: list[dict] = []
+    statement_input = bool(predictors) and is_statement_shard(path)
+
+    with atomic.atomic_path(stmt_path) as tmp:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            def flush(items: list) -> None:
+                if statement_input:
+                    stmts = items
+                else:
+                    stmts = [s for per in extractor.extract_many(items, batch_size=min(32, batch)) for s in per]
+                rows = _rows(stmts, predictors)
+                res.statements += len(rows)
+                if rows:
+                    writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+
+            pending = []
+            try:
+                items = _statement_items(path, encoding) if statement_input else iter_shard(path, encoding)
+                for line, raw, got in items:
+                    if isinstance(got, InputError):
+                        rejects.append(Reject(str(path), got.line, got.field, got.reason, raw).as_dict())
+                        continue
+                    if not statement_input:
+                        res.articles += 1
+                        res.words += len(got.text.split())
+                    pending.append(got)
+                    if len(pending) >= (batch if not statement_input else 16 * batch):
+                        flush(pending)
+                        pending = []
+            except InputError as exc:  # the whole shard is unreadable (past the records read so far)
+                rejects.append(Reject(str(path), exc.line, exc.field, exc.reason, "").as_dict())
+            except (OSError, UnicodeDecodeError, pa.ArrowException) as exc:  # a statement shard that breaks off
+                rejects.append(Reject(str(path), None, None, f"unreadable shard: {exc}", "").as_dict())
+            if pending:
+                flush(pending)
+    res.rejects = len(rejects)
+    if rejects:
+        from stance.jsonl import write_jsonl
+
+        write_jsonl(rej_path, rejects)
+    else:
+        rej_path.unlink(missing_ok=True)  # from an earlier run of a since-corrected shard
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+# ----------------------------------------------------------------------------- workers
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
+except ImportError:  # distributed not installed: only the aggregation is usable
+    _WorkerPlugin = object
+
+
+def make_extractor(registry, context_chars: int):
+    """An Extractor with its spaCy pipeline loaded."""
+    from stance.quotes import Extractor
+
+    ex = Extractor(registry, context_chars=context_chars)
+    _ = ex.nlp  # load spaCy now, once
+    return ex
+
+
+class ExtractorPlugin(_WorkerPlugin):
+    """Loads spaCy, the Extractor and the models (`stance predict`) once on each worker (`setup`),
+    for all the shards it runs."""
+
+    name = PLUGIN_NAME
+
+    def __init__(self, registry, context_chars: int, model_paths: Sequence[str] = (), seed: int | None = None) -> None:
+        self.registry = registry
+        self.context_chars = context_chars
+        self.model_paths = list(model_paths)
+        self.seed = seed
+        self.extractor = None
+        self.predictors: list = []
+
+    def setup(self, worker) -> None:
+        from stance.corpus import UnknownKeyWarning
+
+        warnings.filterwarnings("ignore", category=UnknownKeyWarning)  # not one log line per unknown key
+        self.extractor = make_extractor(self.registry, self.context_chars)
+        if self.model_paths:
+            from stance.predict import load_predictor
+
+            self.predictors = [load_predictor(p, self.seed) for p in self.model_paths]
+
+
+def _shard_task(path: str, out_dir: str, name: str, encoding: str) -> ShardResult:
+    """Run on a worker: one shard with the worker's Extractor; failures come back as results."""
+    from distributed import get_worker
+
+    try:
+        plugin = get_worker().plugins[PLUGIN_NAME]
+        return process_shard(path, out_dir, name, plugin.extractor, encoding, predictors=plugin.predictors)
+    except Exception as exc:  # reported, not recorded as done: the next run retries the shard
+        return ShardResult(name=name, input=str(path), status="failed", error=f"{type(exc).__name__}: {exc}")
+
+
+# ----------------------------------------------------------------------------- manifest
+
+def models_of(model_paths: Sequence[str | Path], seed: int | None) -> list[dict]:
+    """Task, name and manifest hash of each model (resolved without loading it)."""
+    from stance.predict import resolve_model_dir
+
+    out = []
+    for p in model_paths:
+        model_dir, task, name = resolve_model_dir(p, seed)
+        digest = hashlib.sha256((model_dir / "manifest.json").read_bytes()).hexdigest()
+        out.append({"task": task, "name": name, "path": str(Path(model_dir).resolve()), "manifest_sha256": digest})
+    tasks = [m["task"] for m in out]
+    if len(set(tasks)) != len(tasks):
+        raise InputError(f"two models label the same task: {tasks}")
+    return out
+
+
+def settings_of(registry, context_chars: int, encoding: str, models: Sequence[dict] = ()) -> dict:
+    """What a shard's output depends on besides its input bytes."""
+    from stance.quotes import MODEL
+
+    reg = None
+    if registry is not None:
+        blob = json.dumps([a.model_dump(mode="json") for a in registry.actors.values()], sort_keys=True)
+        reg = {"name": registry.name, "sha256": hashlib.sha256(blob.encode()).hexdigest()}
+    settings = {"model": MODEL, "registry": reg, "context_chars": context_chars, "encoding": encoding,
+                "schema": [f.name for f in output_schema([m["task"] for m in models])]}
+    if models:
+        settings["classifiers"] = list(models)
+    return settings
+
+
+def read_manifest(out_dir: Path) -> dict:
+    path = out_dir / MANIFEST
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else {}
+
+
+def write_manifest(out_dir: Path, settings: dict, shards: dict[str, dict]) -> None:
+    data = {"version": MANIFEST_VERSION, "settings": settings,
+            "shards": {k: shards[k] for k in sorted(shards)}}
+    atomic.write_text(out_dir / MANIFEST, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+# ----------------------------------------------------------------------------- driver
+
+@dataclass
+class ScaleSummary:
+    """The outcome of a sharded run."""
+
+    out_dir: Path
+    shards: int = 0
+    skipped: int = 0
+    done: list[ShardResult] = field(default_factory=list)
+    failed: list[ShardResult] = field(default_factory=list)
+    dashboard: str | None = None
+    seconds: float = 0.0  # extraction, after the cluster has started and loaded spaCy
+    startup: float = 0.0  # starting the cluster and loading spaCy on its workers
+
+    @property
+    def articles(self) -> int:
+        return sum(r.articles for r in self.done)
+
+    @property
+    def statements(self) -> int:
+        return sum(r.statements for r in self.done)
+
+    @property
+    def rejects(self) -> int:
+        return sum(r.rejects for r in self.done)
+
+    @property
+    def words(self) -> int:
+        return sum(r.words for r in self.done)
+
+
+def _open_client(scheduler: str | None, workers: int | None, processes: bool, threads_per_worker: int):
+    """(client, cluster or None): a client of the cluster at `scheduler`, or of a new LocalCluster."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler), None
+    import os
+
+    n = workers or os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=n, threads_per_worker=threads_per_worker, processes=processes,
+                           dashboard_address=":0", silence_logs=40)
+    try:
+        return Client(cluster), cluster
+    except BaseException:
+        cluster.close()
+        raise
+
+
+def extract_shards(articles: str | Path, out_dir: str | Path, registry=None, *, scheduler: str | None = None,
+                   workers: int | None = None, processes: bool = True, threads_per_worker: int = 1,
+                   context_chars: int = 1000, encoding: str = "utf-8",
+                   log: Callable[[str], None] | None = None, progress: bool = True,
+                   client=None, model_paths: Sequence[str | Path] = (), seed: int | None = None) -> ScaleSummary:
+    """Extract the statements of every article shard under `articles` into `out_dir` on Dask,
+    skipping the shards the manifest shows finished with the same input and settings.
+
+    With `model_paths` (`stance predict --engine dask`), the statements are also classified by
+    each model (run folder or saved model folder, readable by the workers); statement shards
+    (e.g. an earlier `stance extract --engine dask` output) are then classified as they are.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.suffix.lower() in (".jsonl", ".parquet", ".json"):
+        raise InputError("with --engine dask the output is a folder (one Parquet file per shard)", path=out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("output exists and is not a folder", path=out_dir)
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    files = shard_files(articles, exclude=[out_dir])
+    names = shard_names(files)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    models = models_of(model_paths, seed)
+    settings = settings_of(registry, context_chars, encoding, models)
+    old = read_manifest(out_dir)
+    recorded: dict[str, dict] = {}
+    if old.get("settings") == settings:
+        recorded = {k: v for k, v in old.get("shards", {}).items() if v.get("status") == "done"}
+    summary = ScaleSummary(out_dir=out_dir, shards=len(files))
+    todo: list[tuple[Path, str]] = []
+    kept: dict[str, dict] = {}
+    for f, name in zip(files, names):
+        entry = recorded.get(name)
+        stmt_path, _ = output_paths(out_dir, name)
+        if entry and stmt_path.exists() and entry.get("fingerprint") == fingerprint(f):
+            kept[name] = entry
+        else:
+            todo.append((f, name))
+    summary.skipped = len(kept)
+    _remove_stale_temps(out_dir, [name for _, name in todo])
+    if kept:
+        log(f"skipping {len(kept)} finished shard(s) (same input fingerprint and settings)")
+    manifest = dict(kept)
+    write_manifest(out_dir, settings, manifest)
+    t0 = time.perf_counter()
+    if todo:
+        own = client is None
+        cluster = None
+        if own:
+            client, cluster = _open_client(scheduler, workers, processes, threads_per_worker)
+        try:
+            summary.dashboard = client.dashboard_link
+            log(f"dask dashboard: {summary.dashboard}")
+            client.register_plugin(ExtractorPlugin(registry, context_chars,
+                                                   [str(Path(p).resolve()) for p in model_paths], seed),
+                                   name=PLUGIN_NAME)
+            summary.startup = time.perf_counter() - t0
+            t0 = time.perf_counter()  # the throughput clock starts once spaCy is loaded on every worker
+            _run_tasks(client, todo, out_dir, encoding, manifest, settings, summary,
+                       log if progress else (lambda msg: None))
+            _remove_stale_temps(out_dir, [r.name for r in summary.done])  # left by workers killed mid-write
+        finally:
+            if own:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _remove_stale_temps(out_dir: Path, names: Sequence[str]) -> None:
+    """Remove the temporary files a killed run left for the outputs about to be redone (and the
+    manifest's): one run at a time writes into an output folder."""
+    targets = [out_dir / MANIFEST] + [p for n in names for p in output_paths(out_dir, n)]
+    for t in targets:
+        for tmp in t.parent.glob(f".{glob.escape(t.name)}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
+def _run_tasks(client, todo, out_dir: Path, encoding: str, manifest: dict, settings: dict,
+               summary: ScaleSummary, log) -> None:
+    """Submit the shards in a bounded window; record each finished one in the manifest as it lands
+    (`log` gets one progress line per shard)."""
+    from distributed import as_completed
+
+    threads = sum(client.nthreads().values()) or 1
+    window = max(4, 4 * threads)
+    queue = list(reversed(todo))
+    total = len(todo)
+
+    names: dict[str, str] = {}  # future key -> shard name
+
+    def submit():
+        f, name = queue.pop()
+        fut = client.submit(_shard_task, str(f), str(out_dir), name, encoding, pure=False,
+                            key=f"stance-shard-{name}-{time.monotonic_ns()}")
+        names[fut.key] = name
+        return fut
+
+    # The manifest is rewritten after every finished shard while it is small, then at most every
+    # MANIFEST_EVERY seconds (a shard finished but not yet recorded is redone by a rerun: same bytes).
+    last_write = time.monotonic()
+    unwritten = 0
+    futures = [submit() for _ in range(min(window, len(queue)))]
+    done_n = 0
+    ac = as_completed(futures)
+    try:
+        for fut in ac:
+            name = names.pop(fut.key)
+            try:
+                res: ShardResult = fut.result()
+            except Exception as exc:  # a worker killed again and again, a lost connection
+                res = ShardResult(name=name, input="", status="failed", error=f"{type(exc).__name__}: {exc}")
+            fut.release()
+            done_n += 1
+            if res.status == "done":
+                manifest[res.name] = res.manifest_entry()
+                unwritten += 1
+                if len(manifest) < 1000 or time.monotonic() - last_write >= MANIFEST_EVERY:
+                    write_manifest(out_dir, settings, manifest)
+                    last_write, unwritten = time.monotonic(), 0
+                summary.done.append(res)
+                bad = f", {res.rejects} rejected -> {res.name}.rejects.jsonl" if res.rejects else ""
+                arts = f"{res.articles} articles, " if res.articles or not res.statements else ""
+                log(f"[{done_n}/{total}] {res.name}: {arts}{res.statements} statements{bad}")
+            else:
+                summary.failed.append(res)
+                log(f"[{done_n}/{total}] {res.name}: FAILED ({res.error}); rerun to retry it")
+            if queue:
+                ac.add(submit())
+    finally:
+        if unwritten:
+            write_manifest(out_dir, settings, manifest)
+
+
+# ----------------------------------------------------------------------------- CLI glue
+
+def run_extract(args) -> int:
+    """`stance extract --engine dask`: shards in, a folder of Parquet shards and a manifest out."""
+    from stance.commands.extract import registry_from_args
+
+    if args.context_chars < 0:
+        raise InputError("--context-chars must be 0 or more")
+    if getattr(args, "articles_out", None):
+        raise InputError("--articles-out is not available with --engine dask")
+    s = extract_shards(args.articles, args.out, registry_from_args(args), scheduler=args.scheduler,
+                       workers=args.workers, context_chars=args.context_chars, encoding=args.encoding,
+                       progress=not args.no_progress)
+    return print_summary(s)
+
+
+def run_predict(args) -> int:
+    """`stance predict --engine dask`: article or statement shards in, classified Parquet shards out."""
+    from stance.actors import load_registry
+    from stance.commands.extract import actors_from_args
+
+    s = extract_shards(args.input, args.out, load_registry(actors_from_args(args)), scheduler=args.scheduler,
+                       workers=args.workers, model_paths=args.model, seed=args.seed)
+    return print_summary(s)
+
+
+def print_summary(s: ScaleSummary) -> int:
+    """Print what a sharded run did; 1 when a shard failed (rerun to retry it), else 0."""
+    for r in s.done:
+        if r.rejects:
+            print(f"bad shard: {r.name}: {r.rejects} record(s) rejected, {r.articles} article(s) read "
+                  f"-> {s.out_dir / (r.name + '.rejects.jsonl')}")
+    for r in s.failed:
+        print(f"failed shard: {r.name}: {r.error}")
+    print(f"shards: {s.shards} ({s.skipped} already done, {len(s.done)} processed, {len(s.failed)} failed) "
+          f"-> {s.out_dir}")
+    print(f"articles: {s.articles}; statements: {s.statements}; rejected: {s.rejects} record(s)")
+    if s.done and s.seconds:
+        print(f"time: {s.seconds:.1f} s after {s.startup:.1f} s of cluster start-up "
+              f"({len(s.done) / s.seconds:.2f} shards/s, {s.statements / s.seconds:,.1f} statements/s, "
+              f"{s.words / s.seconds:,.0f} words/s)")
+    if s.failed:
+        print("some shards failed: rerun the same command to retry them (finished shards are skipped)")
+    return 1 if s.failed else 0
+
+
+# ----------------------------------------------------------------------------- aggregation
+
+def _statement_files(out_dir: str | Path) -> list[str]:
+    out_dir = Path(out_dir)
+    if out_dir.is_file():
+        return [str(out_dir)]
+    files = sorted(str(p) for p in out_dir.rglob("*.parquet") if not p.name.startswith("."))
+    if not files:
+        raise InputError("no statement shards (.parquet) in this folder", path=out_dir)
+    return files
+
+
+def article_counts(out_dir: str | Path, labels: Sequence[str], label_column: str = "stance",
+                   period: str = "quarter"):
+    """Per-(actor_id, period, article_id, label) statement counts over all statement shards, computed
+    without loading the statements (DuckDB, or pyarrow dataset scanning without it)."""
+    import pandas as pd
+
+    from stance.report.timeline import PERIODS, period_start
+
+    if period not in PERIODS:
+        raise ValueError(f"unknown period {period!r}; expected one of {', '.join(PERIODS)}")
+    files = _statement_files(out_dir)
+    try:
+        import duckdb
+    except ImportError:
+        duckdb = None
+    if duckdb is not None:
+        trunc = {"month": "date_trunc('month', date)", "quarter": "date_trunc('quarter', date)",
+                 "year": "date_trunc('year', date)",
+                 "half": "make_date(year(date), CASE WHEN month(date) <= 6 THEN 1 ELSE 7 END, 1)"}[period]
+        con = duckdb.connect()
+        try:
+            con.execute("SET threads TO 2")
+            df = con.execute(
+                f"SELECT actor_id, CAST({trunc} AS DATE) AS period, article_id, {label_column} AS label, "
+                f"count(*) AS n FROM read_parquet(?, union_by_name=true) "
+                f"WHERE actor_id IS NOT NULL AND date IS NOT NULL AND {label_column} IN "
+                f"(SELECT unnest(?)) GROUP BY ALL", [files, list(labels)]).df()
+        finally:
+            con.close()
+        df["period"] = pd.to_datetime(df["period"])
+        return df
+    import pyarrow.dataset as ds
+
+    parts = []
+    dataset = ds.dataset(files, format="parquet")
+    cols = ["actor_id", "date", "article_id", label_column]
+    for batch in dataset.to_batches(columns=cols, batch_size=65536):
+        b = batch.to_pandas().rename(columns={label_column: "label"})
+        b = b[b["actor_id"].notna() & b["date"].notna() & b["label"].isin(labels)]
+        if len(b):
+            b = b.assign(period=period_start(b["date"], period))
+            parts.append(b.groupby(["actor_id", "period", "article_id", "label"]).size().rename("n").reset_index())
+    if not parts:
+        return pd.DataFrame(columns=["actor_id", "period", "article_id", "label", "n"])
+    df = pd.concat(parts)
+    return df.groupby(["actor_id", "period", "article_id", "label"]).n.sum().reset_index()
+
+
+def aggregate_shares(out_dir: str | Path, labels: Sequence[str], label_column: str = "stance",
+                     period: str = "quarter", n_boot: int = 1000, seed: int = 0, level: float = 0.95,
+                     source: str = "all"):
+    """Share of each label per (actor_id, period) over the statement shards in `out_dir`, with
+    article-bootstrap intervals; the same rows (and, for one source, the same numbers) as
+    `stance.report.timeline.label_shares`, so the existing figures can draw them."""
+    import numpy as np
+    import pandas as pd
+
+    counts = article_counts(out_dir, labels, label_column, period)
+    rng = np.random.default_rng(seed)
+    index = {lab: i for i, lab in enumerate(labels)}
+    alpha = (1 - level) / 2
+    rows = []
+    for (actor, per), cell in counts.groupby(["actor_id", "period"], sort=True):
+        arts = sorted(cell["article_id"].unique())
+        art_idx = {a: i for i, a in enumerate(arts)}
+        mat = np.zeros((len(arts), len(labels)))
+        for a, lab, n in zip(cell["article_id"], cell["label"], cell["n"]):
+            mat[art_idx[a], index[lab]] += n
+        share = mat.sum(0) / mat.sum()
+        draws = rng.integers(0, len(mat), size=(n_boot, len(mat)))
+        boot = mat[draws].sum(1)
+        boot = boot / boot.sum(1, keepdims=True)
+        lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+        for lab, i in index.items():
+            rows.append({"source": source, "actor_id": actor, "period": per, "label": lab, "share": share[i],
+                         "lo": lo[i], "hi": hi[i], "n_statements": int(mat.sum()), "n_articles": len(mat)})
+    return pd.DataFrame(rows)

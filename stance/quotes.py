@@ -623,6 +623,7 @@ class _ArticleReader:
                 start -= 1
             if self.text[end - 1] == "\u201d" and raw[end - 1:end + 1] == "''":
                 end += 1
+        speaker = _BULLET.sub("", speaker)  # "- She said ...": the list marker is not part of the speaker
         k = bisect.bisect_left(self.covered, (start, end))
         if (k > 0 and self.covered[k - 1][1] > start) or (k < len(self.covered) and self.covered[k][0] < end):
             return  # overlaps an emitted span (the spans are disjoint and sorted: only the neighbours can)
@@ -1155,6 +1156,9 @@ def _tokens_by_quote(doc, mapper: _Mapper) -> dict[int, list]:
         if q is not None:
             out.setdefault(q, []).append(t)
     return out
+
+
+_BULLET = re.compile(r"^[-\u2022*\u2013\u2014]\s+")
 
 
 def _depth(tok, cap: int = 64) -> int:

@@ -97,3 +97,17 @@ def test_the_same_role_resolves_by_article_date(nlp, registry):
     after = ex.extract(Article(id="b", date=dt.date(2025, 1, 20), text=text))
     assert [s.actor_id for s in before] == ["biden"]
     assert [s.actor_id for s in after] == ["trump"]
+
+
+def test_a_bullet_marker_is_not_part_of_the_speaker(nlp, registry):
+    import datetime as dt
+
+    from stance.records import Article
+    text = ("MOSCOW, June 5 — Foreign ministry spokeswoman Maria Zakharova held her weekly briefing on Thursday.\n\n"
+            "Key points from the briefing:\n"
+            "- She said Moscow was ready for a third round of talks in Istanbul.\n"
+            "- She added that Kyiv had not replied to the Russian memorandum.")
+    got = Extractor(registry, nlp=nlp).extract(Article(id="bullets", date=dt.date(2025, 6, 5), text=text))
+    assert [s.speaker for s in got] == ["She", "She"]
+    assert [s.text for s in got] == ["Moscow was ready for a third round of talks in Istanbul",
+                                     "Kyiv had not replied to the Russian memorandum"]

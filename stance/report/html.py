@@ -109,9 +109,10 @@ def markdown_to_html(md: str) -> str:
                     rows.append(cells)
                 i += 1
             head, body = rows[0], rows[1:]
-            out.append("<table><thead><tr>" + "".join(f"<th>{inline(c)}</th>" for c in head) + "</tr></thead><tbody>"
+            out.append('<div class="tablewrap"><table><thead><tr>' + "".join(f"<th>{inline(c)}</th>" for c in head)
+                       + "</tr></thead><tbody>"
                        + "".join("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in r) + "</tr>" for r in body)
-                       + "</tbody></table>")
+                       + "</tbody></table></div>")
         elif line.startswith("!["):
             i += 1  # figures are embedded separately
         elif line.strip():
@@ -165,7 +166,8 @@ label{font-size:.9em} select,input{font-size:.9em;padding:2px 4px}
 .plot{width:100%;max-width:100%;min-height:380px;overflow:hidden} #statements{margin-top:8px}
 .stmt{border-top:1px solid #ddd;padding:6px 0;font-size:.9em} .stmt .meta{color:#555}
 .stmt .text{background:#fff3b0} .tag{display:inline-block;padding:0 5px;border-radius:3px;color:#fff;font-size:.85em}
-table{border-collapse:collapse;font-size:.8em;margin:6px 0;display:block;overflow-x:auto}
+table{border-collapse:collapse;font-size:.8em;margin:6px 0} .tablewrap{max-width:100%;overflow-x:auto}
+pre{max-width:100%;overflow-x:auto}
 td,th{border:1px solid #ccc;padding:2px 5px;text-align:left} figure{margin:8px 0} figure img{max-width:100%}
 #js-errors:empty{display:none} #js-errors{color:#b00;white-space:pre-wrap}
 </style>

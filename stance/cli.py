@@ -28,6 +28,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("evaluate", "evaluate", "Evaluate runs on the held-out test split: F1 with article-bootstrap intervals, paired tests."),
     ("shift-eval", "shift_eval", "Score a model on later events (temporal split) and unseen actors (leave-actor-out)."),
     ("predict", "predict", "Extract and classify statements in new articles with a trained model."),
+    ("aggregate", "aggregate", "Label shares per actor and period from statement shards (corpus scale)."),
     ("report", "report", "Draw figures and write REPORT.md from saved run outputs."),
     ("reproduce", "reproduce", "Run an experiment end to end: extract, build, train, evaluate, predict, report."),
 ]

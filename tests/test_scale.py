@@ -378,3 +378,35 @@ def test_a_killed_worker_is_replaced_and_its_shard_redone(clean_run, tmp_path, r
     assert (tmp_path / "marker").exists(), "no worker was killed"
     assert not s.failed and len(s.done) == 4
     assert _bytes(tmp_path / "out") == _bytes(out)
+
+
+def test_aggregate_command_writes_the_shares_and_plot_from_shards(tmp_path, capsys):
+    import datetime as dt
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from stance.cli import main
+    from stance.report.timeline import label_shares
+
+    shard_dir = tmp_path / "predicted"
+    shard_dir.mkdir()
+    rows = []
+    for i in range(24):
+        rows.append({"article_id": f"a{i // 3}", "actor_id": ["peskov", "zelensky"][i % 2],
+                     "date": dt.date(2025, 1 + (i % 6), 10), "stance": ["open", "evasive", "rejecting"][i % 3],
+                     "text": "We are ready to continue contacts"})
+    for k in range(2):
+        pq.write_table(pa.Table.from_pylist(rows[k * 12:(k + 1) * 12]), shard_dir / f"shard-{k}.parquet")
+    out = tmp_path / "shares.csv"
+    assert main(["aggregate", str(shard_dir), "-o", str(out), "--labels", "open,evasive,rejecting",
+                 "--n-boot", "50", "--plot", str(tmp_path / "timeline.png")]) == 0
+    got = pd.read_csv(out)
+    frame = pd.DataFrame(rows).rename(columns={"stance": "label"}).assign(source="predicted")
+    frame["date"] = pd.to_datetime(frame["date"])
+    want = label_shares(frame, ["open", "evasive", "rejecting"], "quarter", n_boot=50)
+    assert list(got["share"].round(6)) == list(want["share"].round(6))
+    assert (tmp_path / "timeline.png").stat().st_size > 2000
+    assert "actor-period cells" in capsys.readouterr().out
+    assert main(["aggregate", str(shard_dir), "-o", str(out), "--column", "stance; DROP TABLE x"]) == 2

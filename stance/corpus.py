@@ -182,7 +182,7 @@ def _field_holding(raw: str, needle: str) -> str | None:
     return None
 
 
-def _split_multi(value: object) -> list[str]:
+def split_multi(value: object) -> list[str]:
     """A list from a list, or from a string of values separated by ';'."""
     if value is None:
         return []
@@ -272,7 +272,7 @@ def _read_csv(path: Path, encoding: str) -> Iterator[Item]:
             continue
         for key in ("source_urls", "authors"):
             if key in data:
-                data[key] = _split_multi(data[key])
+                data[key] = split_multi(data[key])
         try:
             yield line, raw, validate_article(data, path, line)
         except InputError as exc:
@@ -294,7 +294,7 @@ def parse_txt(text: str, path: Path) -> dict:
         if key == "url":
             data["source_urls"].append(value)
         elif key == "authors":
-            data["authors"] = _split_multi(value)
+            data["authors"] = split_multi(value)
         else:
             data[key] = value
     data["text"] = body.strip("\n") if sep else ""
@@ -332,7 +332,7 @@ def _read_html(path: Path, encoding: str) -> Iterator[Item]:
         text = text[len(title) + 1:]
     data = {"id": path.stem, "title": title, "date": meta.get("date"), "source": meta.get("sitename") or "",
             "source_urls": [meta["url"]] if meta.get("url") else [], "text": text,
-            "authors": _split_multi(meta.get("author"))}
+            "authors": split_multi(meta.get("author"))}
     if meta.get("language"):
         data["language"] = meta["language"]
     try:

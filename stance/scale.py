@@ -133,7 +133,7 @@ def _parquet_items(path: Path) -> Iterator[tuple]:
     """(row number, raw record, Article or InputError) for each row of a Parquet article shard."""
     import pyarrow.parquet as pq
 
-    from stance.corpus import validate_article
+    from stance.corpus import split_multi, validate_article
 
     try:
         pf = pq.ParquetFile(path)
@@ -146,7 +146,7 @@ def _parquet_items(path: Path) -> Iterator[tuple]:
             data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if v is not None}
             for key in ("source_urls", "authors"):
                 if isinstance(data.get(key), str):
-                    data[key] = [x.strip() for x in data[key].split(";") if x.strip()]
+                    data[key] = split_multi(data[key])
             raw = json.dumps(data, ensure_ascii=False, default=str)
             try:
                 yield n, raw, validate_article(data, path, n)
@@ -742,10 +742,11 @@ def aggregate_shares(out_dir: str | Path, labels: Sequence[str], label_column: s
     import numpy as np
     import pandas as pd
 
+    from stance.report.timeline import cell_share_rows
+
     counts = article_counts(out_dir, labels, label_column, period)
     rng = np.random.default_rng(seed)
     index = {lab: i for i, lab in enumerate(labels)}
-    alpha = (1 - level) / 2
     rows = []
     for (actor, per), cell in counts.groupby(["actor_id", "period"], sort=True):
         arts = sorted(cell["article_id"].unique())
@@ -753,12 +754,5 @@ def aggregate_shares(out_dir: str | Path, labels: Sequence[str], label_column: s
         mat = np.zeros((len(arts), len(labels)))
         for a, lab, n in zip(cell["article_id"], cell["label"], cell["n"]):
             mat[art_idx[a], index[lab]] += n
-        share = mat.sum(0) / mat.sum()
-        draws = rng.integers(0, len(mat), size=(n_boot, len(mat)))
-        boot = mat[draws].sum(1)
-        boot = boot / boot.sum(1, keepdims=True)
-        lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
-        for lab, i in index.items():
-            rows.append({"source": source, "actor_id": actor, "period": per, "label": lab, "share": share[i],
-                         "lo": lo[i], "hi": hi[i], "n_statements": int(mat.sum()), "n_articles": len(mat)})
+        rows += cell_share_rows(mat, labels, rng, n_boot, level, {"source": source, "actor_id": actor, "period": per})
     return pd.DataFrame(rows)

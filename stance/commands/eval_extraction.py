@@ -28,13 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stance.commands.extract import registry_from_args
     from stance.corpus import read_articles
     from stance.extraction_eval import evaluate_extraction
     from stance.gold import load_gold
-    from stance.jsonl import read_jsonl, write_jsonl
-    from stance.quotes import extract_corpus
-    from stance.records import Statement
 
     if args.polnear:
         return run_polnear(args)
@@ -43,44 +39,43 @@ def run(args: argparse.Namespace) -> int:
     articles = {a.id: a for a in read_articles(args.articles, encoding=args.encoding).articles}
     gold = load_gold(articles, args.gold)
     annotated = sorted({g.article_id for g in gold})
-    if args.predictions:
-        pred = read_jsonl(args.predictions, Statement)
-    else:
-        args.no_actors = False
-        pred = extract_corpus([articles[a] for a in annotated], registry_from_args(args))
+    pred = predictions(args, [articles[a] for a in annotated])
     rep = evaluate_extraction(pred, gold, articles, threshold=args.threshold)
     print(f"articles with gold: {len(annotated)}")
-    print(rep.table())
-    write_jsonl(args.mismatches, rep.mismatches)
-    print(f"mismatches: {len(rep.mismatches)} -> {args.mismatches}")
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_text(args.out, json.dumps(rep.scores(), indent=2) + "\n")
-    return 0
+    return report(args, rep)
 
 
 def run_polnear(args: argparse.Namespace) -> int:
     """`--polnear`: extract (or read --predictions) on one PolNeAR split and print its scores."""
-    from stance.commands.extract import registry_from_args
-    from stance.jsonl import read_jsonl, write_jsonl
     from stance.polnear import articles_list, evaluate_polnear, load_config, read_split
-    from stance.quotes import extract_corpus
-    from stance.records import Statement
 
     given = Path(args.polnear)
     cfg = load_config(given) if given.suffix in (".yaml", ".yml") else None
     root = cfg.root if cfg else str(given)
     split = read_split(root, args.split, cfg.annotator if cfg else "first")
+    return report(args, evaluate_polnear(predictions(args, articles_list(split)), split, threshold=args.threshold))
+
+
+def predictions(args: argparse.Namespace, articles: list) -> list:
+    """The statements to score: --predictions read from JSONL, else the extractor run on `articles`."""
+    from stance.commands.extract import registry_from_args
+    from stance.jsonl import read_jsonl
+    from stance.quotes import extract_corpus
+    from stance.records import Statement
+
     if args.predictions:
-        pred = read_jsonl(args.predictions, Statement)
-    else:
-        args.no_actors = False
-        pred = extract_corpus(articles_list(split), registry_from_args(args))
-    rep = evaluate_polnear(pred, split, threshold=args.threshold)
+        return read_jsonl(args.predictions, Statement)
+    args.no_actors = False
+    return extract_corpus(articles, registry_from_args(args))
+
+
+def report(args: argparse.Namespace, rep) -> int:
+    """Print a report's table, write its mismatches and (with --out) its scores."""
+    from stance.jsonl import write_jsonl
+
     print(rep.table())
     write_jsonl(args.mismatches, rep.mismatches)
     print(f"mismatches: {len(rep.mismatches)} -> {args.mismatches}")
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         atomic.write_text(args.out, json.dumps(rep.scores(), indent=2) + "\n")
     return 0

@@ -41,19 +41,26 @@ def label_shares(df: pd.DataFrame, labels: Sequence[str], period: str = "quarter
     data = df.assign(period=period_start(df["date"], period))
     data = data[data["label"].isin(labels)]
     index = {lab: i for i, lab in enumerate(labels)}
-    alpha = (1 - level) / 2
     rows = []
     for (source, actor, per), cell in data.groupby(["source", "actor_id", "period"], sort=True):
         counts = np.zeros((cell["article_id"].nunique(), len(labels)))
         art_idx = {a: i for i, a in enumerate(sorted(cell["article_id"].unique()))}
         for a, lab in zip(cell["article_id"], cell["label"]):
             counts[art_idx[a], index[lab]] += 1
-        share = counts.sum(0) / counts.sum()
-        draws = rng.integers(0, len(counts), size=(n_boot, len(counts)))
-        boot = counts[draws].sum(1)
-        boot = boot / boot.sum(1, keepdims=True)
-        lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
-        for lab, i in index.items():
-            rows.append({"source": source, "actor_id": actor, "period": per, "label": lab, "share": share[i],
-                         "lo": lo[i], "hi": hi[i], "n_statements": int(counts.sum()), "n_articles": len(counts)})
+        rows += cell_share_rows(counts, labels, rng, n_boot, level,
+                                {"source": source, "actor_id": actor, "period": per})
     return pd.DataFrame(rows)
+
+
+def cell_share_rows(counts: np.ndarray, labels: Sequence[str], rng: np.random.Generator, n_boot: int, level: float,
+                    keys: dict) -> list[dict]:
+    """The share rows of one (source, actor, period) cell from its article x label `counts`: each label's
+    share, with an interval from `n_boot` resamples of the articles (drawn from `rng`)."""
+    alpha = (1 - level) / 2
+    share = counts.sum(0) / counts.sum()
+    draws = rng.integers(0, len(counts), size=(n_boot, len(counts)))
+    boot = counts[draws].sum(1)
+    boot = boot / boot.sum(1, keepdims=True)
+    lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+    return [{**keys, "label": lab, "share": share[i], "lo": lo[i], "hi": hi[i], "n_statements": int(counts.sum()),
+             "n_articles": len(counts)} for i, lab in enumerate(labels)]

@@ -22,10 +22,17 @@ are compared with the random split trained with the same model and seed (taken f
 run folder of the same data and settings when there is one). Intervals: 95% bootstrap over
 articles (stance.evaluation); the gap's interval resamples the two test sets independently.
 
+A model config with a `sweep` chooses its settings inside each split: on the random split's dev
+for the random scores, and for every temporal split and actor fold on that split's own training
+and dev rows (never on the rows it tests on: the random split's dev shares statements with the
+temporal and held-out-actor test sets). The chosen point of each split is in its metrics.json
+(`swept`) and every sweep table in `<scheme>/sweeps.json`.
+
 `shift_eval(cfg, settings)` writes <run_dir>/shift/:
     random/, temporal/, actor/   predictions.jsonl (records as train.prediction_records, gold rows
                                  only) and metrics.json (evaluation.run_summary and the split's counts)
     temporal/split.json, actor/folds.json   which statements trained, early-stopped and were tested
+    temporal/sweeps.json, actor/sweeps.json   the sweep table of each split (configs with a sweep)
     summary.json                 the three scores, the gaps with intervals, and one sentence
 """
 from __future__ import annotations
@@ -298,6 +305,33 @@ def actor_splits(pool: PooledRows, settings: ActorSettings, seed: int = 1) -> li
 
 # ----------------------------------------------------------------------------- training and scoring
 
+def split_sweep(cfg, rows: pd.DataFrame, split: Split, labels: list[str], fingerprint: str):
+    """`cfg` with the params its sweep chooses on `split`'s own training and dev rows, and the
+    sweep table; (`cfg`, None) when it has no sweep. The split's test rows take no part."""
+    import hashlib
+
+    from stance.sweep import run_sweep
+    from stance.train import TaskData
+
+    if getattr(cfg, "sweep", None) is None:
+        return cfg, None
+    h = hashlib.sha256(fingerprint.encode("utf-8"))
+    for mask in (split.train, split.dev):
+        h.update(b"\1" + "\0".join(map(str, rows["statement_id"][mask])).encode("utf-8"))
+    data = TaskData({"train": rows[split.train], "dev": rows[split.dev]}, labels, cfg.data.task,
+                    fingerprint=h.hexdigest())
+    out = cfg.model_copy(deep=True)
+    out.model.params, table = run_sweep(cfg, data, log=lambda *_: None)
+    return out, table
+
+
+def _swept_note(table: dict | None, **where) -> dict | None:
+    """What one split's sweep chose, for metrics.json."""
+    if table is None:
+        return None
+    return {**where, "point": table["best"]["point"], table["select_on"] + "_macro_f1": table["best"]["macro_f1"]}
+
+
 def _fit_predict(cfg, seed: int, rows: pd.DataFrame, split: Split, labels: list[str]):
     """Train cfg's model with `seed` on split.train (early stopping on split.dev); predict split.test."""
     from stance.models import make_model
@@ -452,11 +486,12 @@ def shift_eval(cfg, settings: ShiftSettings | None = None, full_run: str | Path 
     from stance.train import _json, load_task_data, prediction_records, resolve_config, with_swept_params
 
     settings = settings or ShiftSettings()
-    cfg = resolve_config(cfg)
-    # a config with a sweep trains with the params its sweep chose (on the random split's dev), as
-    # learning_curve and crossfit_predict do
-    if getattr(cfg, "sweep", None) is not None:
-        cfg = with_swept_params(cfg, load_task_data(cfg.data), log)
+    base_cfg = resolve_config(cfg)
+    # the random split trains with the params its sweep chose on the random split's dev (as
+    # learning_curve and crossfit_predict do); the temporal and actor splits sweep on their own rows
+    cfg = base_cfg
+    if getattr(base_cfg, "sweep", None) is not None:
+        cfg = with_swept_params(base_cfg, load_task_data(base_cfg.data), log)
     pool = pooled_rows(cfg)
     rows, labels = pool.rows, pool.labels
     out = cfg.run_dir / "shift"
@@ -488,10 +523,13 @@ def shift_eval(cfg, settings: ShiftSettings | None = None, full_run: str | Path 
         + (" (from the full run)" if "reused_from" in extra else ""))
 
     if settings.temporal is not None:
-        records, splits_info, seconds = [], [], 0.0
+        records, splits_info, seconds, sweeps = [], [], 0.0, []
         for seed in settings.seeds:
             split = temporal_split(pool, settings.temporal, seed)
-            te, probs, pred, took = _fit_predict(cfg, seed, rows, split, labels)
+            split_cfg, table = split_sweep(base_cfg, rows, split, labels, pool.fingerprint)
+            if table is not None:
+                sweeps.append({"seed": seed, **table})
+            te, probs, pred, took = _fit_predict(split_cfg, seed, rows, split, labels)
             seconds += took
             records += prediction_records(te, labels, probs, pred, seed, "temporal")
             splits_info.append({**split.info, "seed": seed,
@@ -505,18 +543,26 @@ def shift_eval(cfg, settings: ShiftSettings | None = None, full_run: str | Path 
             rec["origin_split"] = origin.get(rec["statement_id"])
         info = dict(split.info)  # the counts of the last seed's split (the same for every seed with dev: latest)
         info["train_seconds"] = round(seconds, 3)
+        if sweeps:
+            _json(out / "temporal" / "sweeps.json", {"select_on": "each split's own dev", "sweeps": sweeps})
+            info["swept"] = [_swept_note(t, seed=t["seed"]) for t in sweeps]
         metrics, boot = _write_scheme(out / "temporal", "temporal", records, cfg, labels, settings, 1, info)
         keep("temporal", metrics, boot, {k: info[k] for k in ("cutoff", "n_train", "n_dev", "n_test",
                                                                "straddling_groups", "train_dates", "test_dates")})
+        if "swept" in info:
+            summary["temporal"]["swept"] = info["swept"]
         log(f"{cfg.name} shift: temporal (train to {info['cutoff']}, n={info['n_train']}; test n={info['n_test']}) "
             f"macro-F1 {metrics['metrics']['macro_f1']['mean']:.3f}")
 
     if settings.actor is not None:
-        records, folds_info, seconds = [], [], 0.0
+        records, folds_info, seconds, sweeps = [], [], 0.0, []
         for seed in settings.seeds:
             folds = actor_splits(pool, settings.actor, seed)
             for fold in folds:
-                te, probs, pred, took = _fit_predict(cfg, seed, rows, fold.split, labels)
+                fold_cfg, table = split_sweep(base_cfg, rows, fold.split, labels, pool.fingerprint)
+                if table is not None:
+                    sweeps.append({"seed": seed, "fold": fold.index, "actors": list(fold.actors), **table})
+                te, probs, pred, took = _fit_predict(fold_cfg, seed, rows, fold.split, labels)
                 seconds += took
                 for rec in prediction_records(te, labels, probs, pred, seed, "actor"):
                     rec["fold"] = fold.index
@@ -535,9 +581,14 @@ def shift_eval(cfg, settings: ShiftSettings | None = None, full_run: str | Path 
                 "fold_of_actor": {a: f["fold"] for f in first_seed for a in f["actors"]},
                 "n_train_per_fold": [f["n_train"] for f in first_seed],
                 "min_statements": settings.actor.min_statements, "train_seconds": round(seconds, 3)}
+        if sweeps:
+            _json(out / "actor" / "sweeps.json", {"select_on": "each fold's own dev", "sweeps": sweeps})
+            info["swept"] = [_swept_note(t, seed=t["seed"], fold=t["fold"]) for t in sweeps]
         metrics, boot = _write_scheme(out / "actor", "actor", records, cfg, labels, settings, 2, info)
         keep("actor", metrics, boot, {k: info[k] for k in ("held_out_actors", "n_folds", "n_train_per_fold")}
              | {"per_actor": metrics["per_actor"]})
+        if "swept" in info:
+            summary["actor"]["swept"] = info["swept"]
         log(f"{cfg.name} shift: leave-actor-out ({info['n_folds']} models, {len(info['held_out_actors'])} actors) "
             f"pooled macro-F1 {metrics['metrics']['macro_f1']['mean']:.3f}")
 

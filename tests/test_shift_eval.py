@@ -222,3 +222,40 @@ def test_reproduce_runs_the_shift_stage_and_reports_it(tmp_path, capsys, monkeyp
     capsys.readouterr()
     assert main(["reproduce", str(experiment)]) == 0
     assert "[shift stance-tfidf_logreg] up to date, skipped" in capsys.readouterr().out
+
+
+def test_a_swept_model_chooses_its_settings_inside_each_shift_split(dataset, tmp_path, monkeypatch):
+    # the random split's dev shares statements with the temporal and held-out-actor test sets: a sweep
+    # chosen there would have seen the shift test rows, so every split sweeps on its own train and dev
+    import stance.sweep
+
+    seen = []
+    real = stance.sweep._score_point
+
+    def spy(cfg, params, data):
+        seen.append((set(data.splits["train"]["statement_id"]), set(data.splits["dev"]["statement_id"])))
+        return real(cfg, params, data)
+
+    monkeypatch.setattr(stance.sweep, "_score_point", spy)
+    cfg = config(dataset, tmp_path / "runs", name="stance-lr-swept",
+                 sweep={"grid": {"C": [0.05, 2.0]}, "select_on": "dev"})
+    settings = ShiftSettings(seeds=[1], n_boot=100, temporal=TemporalSettings(cutoff=0.7),
+                             actor=ActorSettings(folds=2, min_statements=15))
+    summary = shift_eval(cfg, settings, **QUIET)
+    out = cfg.run_dir / "shift"
+    temporal = json.loads((out / "temporal" / "split.json").read_text())["splits"]
+    folds = json.loads((out / "actor" / "folds.json").read_text())["folds"]
+    # random split (2 points), one temporal split (2 points), two actor folds (2 points each)
+    assert len(seen) == 2 + 2 + 4
+    tests = [set(temporal[0]["test_statement_ids"])]
+    pool = pooled_rows(cfg)
+    for fold in actor_splits(pool, settings.actor, 1):
+        tests.append(set(pool.rows["statement_id"][fold.split.test]))
+    for (train, dev), test in zip(seen[2::2], tests):
+        assert train and dev and not (train | dev) & test
+    assert seen[2][1] == set(temporal[0]["dev_statement_ids"])
+    assert [seen[4 + 2 * i][1] for i in range(2)] == [set(f["dev_statement_ids"]) for f in folds]
+    sweeps = json.loads((out / "actor" / "sweeps.json").read_text())["sweeps"]
+    assert [s["fold"] for s in sweeps] == [0, 1] and all(len(s["rows"]) == 2 for s in sweeps)
+    assert [s["point"] for s in summary["actor"]["swept"]] == [s["best"]["point"] for s in sweeps]
+    assert summary["temporal"]["swept"][0]["point"]["C"] in (0.05, 2.0)

@@ -293,9 +293,9 @@ def shift_section(shift_dir: Path, tasks: list[str]) -> str | None:
     lines[-1] += ("The three test sets differ, and so do the training sets (the temporal model sees only the earlier "
                   "period; a leave-actor-out model loses the articles that quote its held-out actors), so a gap "
                   "mixes the shift with less training data. A gap's interval resamples the articles of both test "
-                  "sets independently. A model with a sweep (see Sweeps) keeps the settings chosen on the random "
-                  "split's dev set, which shares statements with the temporal and leave-actor-out test sets, so its "
-                  "scores here are somewhat optimistic.")
+                  "sets independently. A model with a sweep (see Sweeps) reruns it inside every temporal split and "
+                  "actor fold, on that split's own training and dev rows, so no setting is chosen on statements "
+                  "the split tests on (the points chosen are in each scheme's `sweeps.json`).")
     lines.append("")
     for task, summaries in by_task.items():
         lines += [f"### {task.capitalize()} under shift", "", shift_table(summaries, task), ""]

@@ -713,14 +713,37 @@ def _save(dd, card: dict, built: Build, out_dir: Path, cfg: DatasetConfig) -> No
             shutil.rmtree(tmp)
 
 
+def load_dataset_dict(path: str | Path):
+    """A DatasetDict saved with `save_to_disk`, empty splits included (`datasets` writes no data
+    file for an empty split, e.g. dev with fraction 0, and cannot read it back: such a split is
+    rebuilt, empty, from the features its dataset_info.json records)."""
+    from datasets import Dataset, DatasetDict, Features, load_from_disk
+
+    path = Path(path)
+    try:
+        names = json.loads((path / "dataset_dict.json").read_text(encoding="utf-8"))["splits"]
+        states = {s: json.loads((path / s / "state.json").read_text(encoding="utf-8")) for s in names}
+    except (OSError, ValueError, KeyError, TypeError):
+        return load_from_disk(str(path))  # not the usual layout: let datasets say what is wrong
+    if all(st.get("_data_files") for st in states.values()):
+        return load_from_disk(str(path))
+    out = {}
+    for split in names:
+        if states[split].get("_data_files"):
+            out[split] = Dataset.load_from_disk(str(path / split))
+        else:
+            info = json.loads((path / split / "dataset_info.json").read_text(encoding="utf-8"))
+            features = Features.from_dict(info["features"])
+            out[split] = Dataset.from_dict({k: [] for k in features}, features=features, split=split)
+    return DatasetDict(out)
+
+
 def load_built(path: str | Path):
     """The DatasetDict saved by `build_dataset` (label names in `ds["train"].features["label"].names`)."""
-    from datasets import load_from_disk
-
     path = Path(path)
     if not (path / "dataset_dict.json").exists():
         raise InputError("not a built dataset (no dataset_dict.json); run `stance build CONFIG` first", path=path)
-    return load_from_disk(str(path))
+    return load_dataset_dict(path)
 
 
 def load_card(path: str | Path) -> dict:

@@ -208,12 +208,14 @@ def load_task_data(data: DataSection) -> TaskData:
     Training rows need a known label (not -1) from one of `train_sources`; dev and test rows
     a known label from one of `eval_sources`.
     """
-    from datasets import ClassLabel, load_from_disk
+    from datasets import ClassLabel
+
+    from stance.dataset_builder import load_dataset_dict
 
     if not Path(data.path).exists():
         raise InputError("dataset folder not found (build it with `stance build`)", path=data.path)
     try:
-        dd = load_from_disk(str(data.path))
+        dd = load_dataset_dict(data.path)
     except Exception as exc:  # datasets raises several types for a folder that is not a dataset
         raise InputError(f"not a saved DatasetDict: {exc}", path=data.path) from None
     missing = [s for s in SPLITS if s not in dd]
@@ -439,8 +441,9 @@ def _train_into(cfg: RunConfig, data: "TaskData", sweep_table: dict | None, run_
             metrics["history"] = model.history_
         _json(seed_dir / "metrics.json", metrics)
         per_seed[seed] = metrics
-        log(f"{cfg.name} seed {seed}: train {train_seconds:.1f}s, dev macro-F1 "
-            f"{metrics['dev'].get('macro_f1', float('nan')):.3f}, test macro-F1 {metrics['test'].get('macro_f1', float('nan')):.3f}")
+        scores = ", ".join(f"{split} macro-F1 {metrics[split]['macro_f1']:.3f}" if "macro_f1" in metrics[split]
+                           else f"{split}: no rows" for split in ("dev", "test"))
+        log(f"{cfg.name} seed {seed}: train {train_seconds:.1f}s, {scores}")
     summary = _summary(per_seed)
     summary.update({"name": cfg.name, "task": cfg.data.task, "model_type": model_type_label(cfg)})
     _json(run_dir / "summary.json", summary)

@@ -173,3 +173,23 @@ def test_train_evaluate_predict_commands(tmp_path, dataset, capsys):
     assert json.loads(out.read_text().splitlines()[0])["actor_id"] is None
     assert main(["train", str(tmp_path / "missing.yaml")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_a_dataset_built_without_dev_trains_and_scores_test(tmp_path, dataset):
+    # `split.fractions.dev: 0` saves an empty dev split; `datasets` writes no data file for it
+    from datasets import Dataset, DatasetDict, load_from_disk
+
+    from stance.dataset_builder import load_built
+
+    dd = load_from_disk(str(dataset))
+    empty = Dataset.from_dict({k: [] for k in dd["dev"].features}, features=dd["dev"].features)
+    no_dev = tmp_path / "no_dev"
+    DatasetDict({"train": dd["train"], "dev": empty, "test": dd["test"]}).save_to_disk(str(no_dev))
+    assert len(load_built(no_dev)["dev"]) == 0 and len(load_built(no_dev)["test"]) == len(dd["test"])
+    logs = []
+    run_dir = train_run(load_run_config(write_config(tmp_path, no_dev, seeds=[1])), log=logs.append)
+    assert any("dev: no rows, test macro-F1" in line for line in logs)
+    metrics = json.loads((run_dir / "seed_1" / "metrics.json").read_text())
+    assert metrics["dev"]["n"] == 0 and metrics["test"]["n"] == len(dd["test"])
+    assert (run_dir / "seed_1" / "predictions_dev.jsonl").read_text() == ""
+    assert len((run_dir / "seed_1" / "predictions_test.jsonl").read_text().splitlines()) == len(dd["test"])

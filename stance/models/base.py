@@ -191,7 +191,13 @@ def _accepting_texts(method: Any, fit: bool) -> Any:
     else:
         @functools.wraps(method)
         def wrapper(self, X, *args, **kwargs):
-            return method(self, as_records(X), *args, **kwargs)
+            X = as_records(X)
+            if hasattr(X, "__len__") and len(X) == 0 and method.__name__ in ("predict", "predict_proba"):
+                # no rows (an empty dev split): the answer's shape, without asking the estimator
+                if method.__name__ == "predict":
+                    return np.array([], dtype=object)
+                return np.zeros((0, len(self.classes_)))
+            return method(self, X, *args, **kwargs)
     wrapper._accepts_texts = True  # type: ignore[attr-defined]
     return wrapper
 

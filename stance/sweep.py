@@ -117,40 +117,65 @@ def _key(cfg: "RunConfig", fingerprint: str) -> dict[str, Any]:
             "seed": cfg.seeds[0]}
 
 
-def _score_point(cfg: "RunConfig", params: dict[str, Any], data: "TaskData") -> tuple[float, float]:
-    """Macro-F1 of one grid point (dev, or mean over grouped CV folds) and the seconds it took."""
+def _predict_time_params(cfg: "RunConfig", params: dict[str, Any]) -> frozenset[str]:
+    from stance.models import model_class
+
+    return model_class(cfg.model.type).predict_time_params(params)
+
+
+def _score_points(cfg: "RunConfig", params_list: list[dict[str, Any]], data: "TaskData") -> list[tuple[float, float]]:
+    """Macro-F1 (dev, or mean over grouped CV folds) and seconds of grid points whose params differ
+    only in parameters the model applies at prediction time (an ensemble's weights): one fit serves
+    them all, each point is set with `set_params` and scored."""
     from stance.models import make_model, model_class
     from stance.train import group_column, group_folds
 
     seed = cfg.seeds[0]
     if "seed" in model_class(cfg.model.type).Params.model_fields:
-        params = {**params, "seed": seed}
+        params_list = [{**params, "seed": seed} for params in params_list]
+    late = _predict_time_params(cfg, params_list[0])
     train, dev = data.splits["train"], data.splits["dev"]
+
+    def score_each(model, held) -> list[tuple[float, float]]:
+        out = []
+        for params in params_list:
+            start = time.perf_counter()
+            model.set_params(**{k: params[k] for k in late})
+            out.append((macro_f1(held["y"].tolist(), [str(p) for p in model.predict(held)], data.labels),
+                        time.perf_counter() - start))
+        return out
+
     start = time.perf_counter()
     if cfg.sweep.select_on == "dev":
         if not len(dev):
             raise ConfigError("sweep.select_on: dev, but the dev split has no scored rows; use select_on: cv",
                               field="sweep.select_on")
-        model = make_model(cfg.model.type, params).fit(train, train["y"].tolist(), eval_set=(dev, dev["y"].tolist()))
-        score = macro_f1(dev["y"].tolist(), [str(p) for p in model.predict(dev)], data.labels)
+        model = make_model(cfg.model.type, params_list[0]).fit(train, train["y"].tolist(),
+                                                                eval_set=(dev, dev["y"].tolist()))
+        fit_seconds = time.perf_counter() - start
+        scored = score_each(model, dev)
     else:
-        scored = train["label_source"].isin(cfg.data.eval_sources).to_numpy()
+        is_scored = train["label_source"].isin(cfg.data.eval_sources).to_numpy()
         folds = group_folds(group_column(train), cfg.sweep.cv_folds, seed)
-        scores = []
+        per_fold = []
         for f in range(cfg.sweep.cv_folds):
-            fit, held = train[folds != f], train[(folds == f) & scored]
+            fit, held = train[folds != f], train[(folds == f) & is_scored]
             if not len(held):
                 continue
-            model = make_model(cfg.model.type, params).fit(fit, fit["y"].tolist())
-            scores.append(macro_f1(held["y"].tolist(), [str(p) for p in model.predict(held)], data.labels))
-        score = float(np.mean(scores))
-    return float(score), time.perf_counter() - start
+            model = make_model(cfg.model.type, params_list[0]).fit(fit, fit["y"].tolist())
+            per_fold.append(score_each(model, held))
+        fit_seconds = time.perf_counter() - start - sum(t for fold in per_fold for _, t in fold)
+        scored = [(float(np.mean([fold[i][0] for fold in per_fold])), sum(fold[i][1] for fold in per_fold))
+                  for i in range(len(params_list))]
+    share = fit_seconds / len(params_list)
+    return [(float(score), seconds + share) for score, seconds in scored]
 
 
 def run_sweep(cfg: "RunConfig", data: "TaskData", log=print) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train and score every grid point; return the best point's model params and the sweep table.
 
-    Reuses `<run_dir>/sweep.json` when it was made from the same data, model, sweep and seed."""
+    Points that differ only in prediction-time parameters share one fit. Reuses
+    `<run_dir>/sweep.json` when it was made from the same data, model, sweep and seed."""
     key = _key(cfg, data.fingerprint)
     saved = cfg.run_dir / "sweep.json"
     if saved.exists():
@@ -161,14 +186,22 @@ def run_sweep(cfg: "RunConfig", data: "TaskData", log=print) -> tuple[dict[str, 
         if table.get("key") == key:
             log(f"{cfg.name} sweep: reusing {saved} (best {table['best']['point']})")
             return table["best"]["params"], table
-    rows = []
-    for point in grid_points(cfg.sweep):
-        params = point_params(cfg.model.type, cfg.model.params, point)
-        score, seconds = _score_point(cfg, params, data)
-        rows.append({"point": point, "macro_f1": round(score, 6), "seconds": round(seconds, 3)})
-        log(f"{cfg.name} sweep {point}: {cfg.sweep.select_on} macro-F1 {score:.3f}")
+    points = grid_points(cfg.sweep)
+    params = [point_params(cfg.model.type, cfg.model.params, point) for point in points]
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(params):
+        late = _predict_time_params(cfg, p)
+        fit_key = json.dumps({k: v for k, v in p.items() if k not in late}, sort_keys=True, default=str)
+        groups.setdefault(fit_key, []).append(i)
+    results: dict[int, tuple[float, float]] = {}
+    for members in groups.values():
+        for i, result in zip(members, _score_points(cfg, [params[i] for i in members], data)):
+            results[i] = result
+            log(f"{cfg.name} sweep {points[i]}: {cfg.sweep.select_on} macro-F1 {result[0]:.3f}")
+    rows = [{"point": point, "macro_f1": round(results[i][0], 6), "seconds": round(results[i][1], 3)}
+            for i, point in enumerate(points)]
     best = max(range(len(rows)), key=lambda i: (rows[i]["macro_f1"], -i))
-    best_params = point_params(cfg.model.type, cfg.model.params, rows[best]["point"])
+    best_params = params[best]
     table = {"key": key, "select_on": cfg.sweep.select_on, "metric": "macro_f1",
              "rows": rows, "best": {"index": best, "point": rows[best]["point"], "params": best_params,
                                     "macro_f1": rows[best]["macro_f1"]}}

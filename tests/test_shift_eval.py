@@ -230,13 +230,13 @@ def test_a_swept_model_chooses_its_settings_inside_each_shift_split(dataset, tmp
     import stance.sweep
 
     seen = []
-    real = stance.sweep._score_point
+    real = stance.sweep._score_points
 
-    def spy(cfg, params, data):
+    def spy(cfg, params_list, data):
         seen.append((set(data.splits["train"]["statement_id"]), set(data.splits["dev"]["statement_id"])))
-        return real(cfg, params, data)
+        return real(cfg, params_list, data)
 
-    monkeypatch.setattr(stance.sweep, "_score_point", spy)
+    monkeypatch.setattr(stance.sweep, "_score_points", spy)
     cfg = config(dataset, tmp_path / "runs", name="stance-lr-swept",
                  sweep={"grid": {"C": [0.05, 2.0]}, "select_on": "dev"})
     settings = ShiftSettings(seeds=[1], n_boot=100, temporal=TemporalSettings(cutoff=0.7),

@@ -107,3 +107,36 @@ def test_a_grid_path_through_a_plain_value_is_a_config_error(tmp_path, dataset):
     with pytest.raises(ConfigError) as err:
         load_run_config(write_config(tmp_path, dataset, {"grid": {"template.a.b": ["x"]}}))
     assert err.value.field == "sweep.grid.template.a.b"
+
+
+@pytest.mark.parametrize("select_on", ["dev", "cv"])
+def test_an_ensemble_weight_sweep_fits_its_members_once_and_scores_as_separate_fits(tmp_path, dataset, monkeypatch,
+                                                                                    select_on):
+    import stance.models.ensemble
+
+    members = [{"type": "tfidf_logreg", "params": {"C": 0.05}}, {"type": "tfidf_logreg",
+                                                                  "params": {"C": 20.0, "template": "{speaker}: {text}"}}]
+    model = {"type": "ensemble", "params": {"members": members, "method": "mean"}}
+    grid = {"weights": [[1, 0], [0, 1], [1, 3]]}
+    cfg = load_run_config(write_config(tmp_path, dataset, {"grid": grid, "select_on": select_on, "cv_folds": 3},
+                                       model=model))
+    fits = []
+    real_fit = stance.models.ensemble.EnsembleModel.fit
+    monkeypatch.setattr(stance.models.ensemble.EnsembleModel, "fit",
+                        lambda self, *a, **k: fits.append(1) or real_fit(self, *a, **k))
+    from stance.sweep import run_sweep
+    _, table = run_sweep(cfg, load_task_data(cfg.data), log=lambda *_: None)
+    assert len(fits) == (1 if select_on == "dev" else 3)
+    monkeypatch.setattr(stance.models.ensemble.EnsembleModel, "fit", real_fit)
+    # the same scores as fitting every point on its own
+    data = load_task_data(cfg.data)
+    train, dev = data.splits["train"], data.splits["dev"]
+    if select_on == "dev":
+        for row in table["rows"]:
+            alone = make_model("ensemble", {"members": members, "weights": row["point"]["weights"], "seed": 1})
+            alone.fit(train, train["y"].tolist())
+            assert row["macro_f1"] == pytest.approx(
+                macro_f1(dev["y"].tolist(), [str(p) for p in alone.predict(dev)], data.labels), abs=1e-6)
+    # a stacked ensemble has no prediction-time weights: every point is its own fit
+    assert make_model("ensemble", {"members": members, "method": "stack"}).predict_time_params(
+        {"method": "stack"}) == frozenset()

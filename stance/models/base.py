@@ -92,6 +92,12 @@ class StanceModel(ClassifierMixin, BaseEstimator):
             self._params_changed()
         return self
 
+    @classmethod
+    def predict_time_params(cls, params: dict[str, Any]) -> frozenset[str]:
+        """Names of parameters that change only what a fitted model predicts, not what it learns (a
+        sweep over them fits once and sets them with `set_params`). None by default."""
+        return frozenset()
+
     def _params_changed(self) -> None:
         """Drop whatever a subclass derived from `p` outside fit (called by set_params)."""
 

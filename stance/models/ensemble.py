@@ -113,6 +113,11 @@ class EnsembleModel(StanceModel):
     def __init__(self, **params) -> None:
         self.p = EnsembleParams(**params)
 
+    @classmethod
+    def predict_time_params(cls, params: dict[str, Any]) -> frozenset[str]:
+        """The weights of a weighted mean apply to fitted members' probabilities."""
+        return frozenset({"weights"}) if params.get("method", "mean") == "mean" else frozenset()
+
     def _new_members(self) -> list[StanceModel]:
         from stance.models import make_model, model_class
 

@@ -12,7 +12,8 @@ Every point of the grid (the product of the lists, in config order) is trained w
 first seed and scored; the best point (ties go to the earlier point) becomes the run's model
 parameters, and the run then trains all its seeds with them and is scored on test once. The
 whole table is written to `<run_dir>/sweep.json` and `sweep.md`; a later call with the same
-data, model and sweep reuses that table instead of training the grid again.
+data, model, sweep, seed, package code and library versions reuses that table instead of
+training the grid again.
 """
 from __future__ import annotations
 
@@ -112,9 +113,14 @@ def validate_sweep(cfg: "RunConfig", path: str | Path | None = None) -> None:
 
 
 def _key(cfg: "RunConfig", fingerprint: str) -> dict[str, Any]:
+    """What a saved sweep table must match to be reused: data, model, sweep, seed, the package's
+    code and the versions of the libraries that shape scores."""
+    from stance.stages import code_fingerprint
+    from stance.train import package_versions
+
     return {"data_fingerprint": fingerprint, "data": cfg.data.model_dump(mode="json"),
             "model": cfg.model.model_dump(mode="json"), "sweep": cfg.sweep.model_dump(mode="json"),
-            "seed": cfg.seeds[0]}
+            "seed": cfg.seeds[0], "code": code_fingerprint(), "packages": package_versions()["packages"]}
 
 
 def _predict_time_params(cfg: "RunConfig", params: dict[str, Any]) -> frozenset[str]:

@@ -140,3 +140,20 @@ def test_an_ensemble_weight_sweep_fits_its_members_once_and_scores_as_separate_f
     # a stacked ensemble has no prediction-time weights: every point is its own fit
     assert make_model("ensemble", {"members": members, "method": "stack"}).predict_time_params(
         {"method": "stack"}) == frozenset()
+
+
+def test_a_saved_sweep_is_not_reused_after_a_code_change(tmp_path, dataset, monkeypatch):
+    import stance.stages
+    from stance.sweep import run_sweep
+
+    cfg = load_run_config(write_config(tmp_path, dataset, {"grid": {"C": [0.5, 4.0]}}))
+    run_dir = train_run(cfg, log=lambda *_: None)
+    data = load_task_data(cfg.data)
+    messages = []
+    run_sweep(cfg, data, log=messages.append)
+    assert any("reusing" in m for m in messages)
+    monkeypatch.setattr(stance.stages, "code_fingerprint", lambda: "another version of the code")
+    messages.clear()
+    run_sweep(cfg, data, log=messages.append)
+    assert not any("reusing" in m for m in messages) and sum("sweep {" in m for m in messages) == 2
+    assert (run_dir / "sweep.json").exists()

@@ -38,6 +38,7 @@ from pydantic import Field, field_validator, model_validator
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from stance.config import StrictModel, load_config
+from stance.resources import config_dir
 from stance.schemes import LabelScheme, load_scheme
 
 ABSTAIN = -1
@@ -396,7 +397,7 @@ def weak_labels(cfg: LabelingConfig, X: pd.DataFrame, method: Method = "majority
 
 # ----------------------------------------------------------------------------- the `rules` classifier
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "labeling" / "negotiation.yaml"
+DEFAULT_CONFIG = config_dir("labeling") / "negotiation.yaml"
 
 
 class RulesClassifier(ClassifierMixin, BaseEstimator):

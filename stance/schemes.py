@@ -21,8 +21,9 @@ from pydantic import Field, model_validator
 
 from stance.config import StrictModel, load_config
 from stance.errors import ConfigError
+from stance.resources import config_dir
 
-SCHEMES_DIR = Path(__file__).resolve().parents[1] / "configs" / "schemes"
+SCHEMES_DIR = config_dir("schemes")
 
 
 class LabelScheme(StrictModel):

@@ -230,7 +230,7 @@ def tune(seeds: list[int]) -> None:
         params = copy.deepcopy(base["params"])
         params["model"]["params"]["C"] = C
 
-        def fitted(df, seed):
+        def fitted(df, seed, params=params):
             return make_model("per_group", {**params, "seed": seed}).fit(df, df["y"].tolist())
 
         dev_scores = [semeval_f_avg(dev["y"].tolist(), list(fitted(train, s).predict(dev)), dev["target"].tolist())

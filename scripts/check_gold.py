@@ -92,7 +92,7 @@ def main(articles_path: str = str(ROOT / "data/articles"), gold_path: str = str(
             counts[k][s.get(k)] += 1
     for aid, spans in per_article.items():
         spans.sort()
-        for (s1, e1, n1), (s2, e2, n2) in zip(spans, spans[1:]):
+        for (_s1, e1, n1), (s2, _e2, n2) in zip(spans, spans[1:]):
             if s2 < e1:
                 errors.append(f"{n2}: overlaps statement at {n1} in {aid}")
     for aid in articles:

@@ -154,7 +154,7 @@ class ActorRegistry:
             if actor.institution and (inst is None or inst.kind != "institution"):
                 raise ConfigError(f"institution {actor.institution!r} of {actor.id!r} is not an institution actor",
                                   field=f"actors.{actor.id}.institution")
-        for key, holders in self._roles.items():
+        for holders in self._roles.values():
             for i, (r1, a1) in enumerate(holders):
                 for r2, a2 in holders[i + 1:]:
                     if a1 != a2 and _overlap(r1, r2):

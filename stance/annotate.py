@@ -313,16 +313,17 @@ def agreement(rows: Iterable[LabelRow], fname: str, labels: Sequence[str]) -> di
             both = [sid for sid in shared if annotators[i] in table[sid] and annotators[k] in table[sid]]
             if not both:
                 continue
-            a = [table[s][annotators[i]] for s in both]
-            b = [table[s][annotators[k]] for s in both]
+            labels_a = [table[s][annotators[i]] for s in both]
+            labels_b = [table[s][annotators[k]] for s in both]
             # kappa is undefined (0/0) when both annotators used one and the same label throughout
-            kappa = float(cohen_kappa_score(a, b, labels=list(labels))) if len(set(a) | set(b)) > 1 else None
+            kappa = (float(cohen_kappa_score(labels_a, labels_b, labels=list(labels)))
+                     if len(set(labels_a) | set(labels_b)) > 1 else None)
             pairs.append({
                 "annotators": [annotators[i], annotators[k]], "n": len(both),
-                "observed_agreement": float(np.mean([x == y for x, y in zip(a, b)])),
+                "observed_agreement": float(np.mean([x == y for x, y in zip(labels_a, labels_b)])),
                 "cohen_kappa": kappa,
                 "labels": list(labels),
-                "confusion": confusion_matrix(a, b, labels=list(labels)).tolist(),
+                "confusion": confusion_matrix(labels_a, labels_b, labels=list(labels)).tolist(),
             })
     alpha = None
     if shared and len(annotators) >= 2 and len(np.unique(matrix[~np.isnan(matrix)])) > 1:

@@ -37,10 +37,9 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import json
-import warnings
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -56,8 +56,17 @@ from stance.config import StrictModel, load_config
 from stance.errors import ConfigError, InputError
 from stance.external import ExternalSource, load_external
 from stance.schemes import LabelScheme, load_scheme
-from stance.splits import (SPLITS, SplitConfig, SplitRow, assert_no_leakage, assign_splits, group_ids, leakage,
-                           merge_cluster_ids, read_pinned)
+from stance.splits import (
+    SPLITS,
+    SplitConfig,
+    SplitRow,
+    assert_no_leakage,
+    assign_splits,
+    group_ids,
+    leakage,
+    merge_cluster_ids,
+    read_pinned,
+)
 
 COLUMNS = ["statement_id", "text", "context", "speaker", "actor_id", "target", "date", "article_id", "cluster_id",
            "group_id", "kind", "cue", "label", "sentiment", "label_source", "confidence"]
@@ -247,8 +256,8 @@ def _cluster_ids(articles: dict, cfg: ClusterConfig) -> dict[str, str | None]:
 
     arts = [articles[k] for k in sorted(articles)]
     found = assign_clusters(arts, cfg.threshold, shingle=cfg.shingle, num_perm=cfg.num_perm)
-    return merge_cluster_ids((a.id, [a.cluster_id and f"given:{a.cluster_id}", f"minhash:{f.cluster_id}"])
-                             for a, f in zip(arts, found))
+    return dict(merge_cluster_ids((a.id, [a.cluster_id and f"given:{a.cluster_id}", f"minhash:{f.cluster_id}"])
+                                  for a, f in zip(arts, found)))
 
 
 def _gold_origins(paths: list[Path]) -> dict[str, str]:
@@ -256,7 +265,7 @@ def _gold_origins(paths: list[Path]) -> dict[str, str]:
     from stance.jsonl import iter_jsonl
     from stance.records import Statement
 
-    out = {}
+    out: dict[str, str] = {}
     for given in paths:
         for path in annotation_files(given):
             for line, st in iter_jsonl(path, Statement):
@@ -435,6 +444,7 @@ def features(stance: LabelScheme, sentiment: LabelScheme):
 
 
 def _record(r: Row, stance: LabelScheme, sentiment: LabelScheme) -> dict:
+    assert r.label is not None  # collect() keeps labelled rows only
     return {
         "statement_id": r.statement_id, "text": r.text, "context": r.context, "speaker": r.speaker,
         "actor_id": r.actor_id, "target": r.target, "date": r.date.isoformat() if r.date else None,
@@ -676,7 +686,7 @@ def render_card(card: dict) -> str:
 
 def _save(dd, card: dict, built: Build, out_dir: Path, cfg: DatasetConfig) -> None:
     """Write the dataset and its card to a temporary folder, then move it into place."""
-    from datasets.utils import disable_progress_bars, enable_progress_bars, are_progress_bars_disabled
+    from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
 
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / "card.json").exists():

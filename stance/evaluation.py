@@ -18,18 +18,24 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
 
 from stance import atomic
 from stance.errors import InputError
+from stance.metrics import (
+    classification_metrics,
+    label_indices,
+    macro_f1_from_confusion,
+    prf_from_confusion,
+    semeval_f_avg,
+)
 from stance.run_folder import require_complete_run
-from stance.metrics import (classification_metrics, label_indices, macro_f1_from_confusion,
-                            prf_from_confusion, semeval_f_avg)
 
 Unit = Literal["article", "group", "statement"]
 
@@ -42,7 +48,7 @@ class RunPredictions:
     task: str
     model_type: str
     labels: list[str]
-    seeds: list[int]
+    seeds: list[int | None]  # None: a run whose predictions name no seed
     items: pd.DataFrame  # one row per statement: statement_id, article_id, group_id, target, gold
     gold: np.ndarray  # (n,) label index
     pred: np.ndarray  # (seeds, n) label index
@@ -71,7 +77,10 @@ def load_run_predictions(run_dir: str | Path, split: str = "test") -> RunPredict
                        key=lambda p: int(p.name.split("_", 1)[1]))
     if not seed_dirs:
         raise InputError(f"no seed_*/predictions_{split}.jsonl in the run folder", path=run_dir)
-    items, preds, probs, seeds = None, [], [], []
+    items: pd.DataFrame | None = None
+    preds: list[np.ndarray] = []
+    probs: list[np.ndarray] = []
+    seeds: list[int | None] = []
     for d in seed_dirs:
         rows = _read_jsonl_dicts(d / f"predictions_{split}.jsonl")
         df = pd.DataFrame(rows)
@@ -85,6 +94,7 @@ def load_run_predictions(run_dir: str | Path, split: str = "test") -> RunPredict
         seeds.append(int(d.name.split("_", 1)[1]))
         preds.append(label_indices(df["pred"].tolist(), labels))
         probs.append(np.array([[p.get(lab, 0.0) for lab in labels] for p in df["probs"]], dtype=float))
+    assert items is not None  # seed_dirs is not empty
     return RunPredictions(info.get("name", run_dir.name), info.get("task", ""), info.get("model_type", ""), labels,
                           seeds, items, label_indices(items["gold"].tolist(), labels), np.stack(preds), np.stack(probs))
 
@@ -119,7 +129,8 @@ def resample_weights(n_units: int, n_boot: int, seed: int) -> np.ndarray:
 
 def _seed_mean_f1(weights: np.ndarray, confusions: list[np.ndarray], k: int) -> np.ndarray:
     """Seed-mean macro-F1 for each row of `weights` (one resample per row)."""
-    scores = [macro_f1_from_confusion((weights @ cm).reshape(-1, k, k)) for cm in confusions]
+    # a stack of confusion matrices gives an array of scores (one per resample)
+    scores = [cast(np.ndarray, macro_f1_from_confusion((weights @ cm).reshape(-1, k, k))) for cm in confusions]
     return np.mean(scores, axis=0)
 
 
@@ -225,16 +236,17 @@ def run_summary(r: RunPredictions, unit: Unit = "article", n_boot: int = 1000, s
     return out
 
 
-def evaluate_runs(run_dirs: list[str | Path], out_dir: str | Path, unit: Unit = "article", n_boot: int = 1000,
+def evaluate_runs(run_dirs: Sequence[str | Path], out_dir: str | Path, unit: Unit = "article", n_boot: int = 1000,
                   n_perm: int = 1000, seed: int = 0) -> dict:
     """Evaluate runs on their test predictions; write evaluation.json and evaluation.md into out_dir."""
     runs = [load_run_predictions(d) for d in run_dirs]
     names = [r.name for r in runs]
     if len(set(names)) != len(names):
         raise InputError(f"two runs share a name: {names}")
-    result = {"settings": {"split": "test", "unit": unit, "n_boot": n_boot, "n_perm": n_perm, "seed": seed,
-                           "ci_level": 0.95, "run_dirs": [str(d) for d in run_dirs]},
-              "runs": {r.name: run_summary(r, unit, n_boot, seed) for r in runs}, "paired": [], "not_paired": []}
+    result: dict[str, Any] = {
+        "settings": {"split": "test", "unit": unit, "n_boot": n_boot, "n_perm": n_perm, "seed": seed,
+                     "ci_level": 0.95, "run_dirs": [str(d) for d in run_dirs]},
+        "runs": {r.name: run_summary(r, unit, n_boot, seed) for r in runs}, "paired": [], "not_paired": []}
     for a, b in itertools.combinations(runs, 2):
         if a.task != b.task:
             continue

@@ -28,11 +28,12 @@ class TimelineConfig(StrictModel):
 
     period: Literal["month", "quarter", "half", "year"] = "quarter"
     actors: list[str] = Field(default_factory=list, description="actor ids, in panel order; empty = top_n by count")
-    top_n: int = Field(6, ge=1)
-    min_statements: int = Field(3, ge=1, description="periods with fewer statements are not drawn")
-    n_boot: int = Field(1000, ge=100)
-    model: str = Field("best", description="model whose cross-fitted predictions are drawn: a model name or 'best'")
-    crossfit_folds: int = Field(5, ge=2)
+    top_n: int = Field(default=6, ge=1)
+    min_statements: int = Field(default=3, ge=1, description="periods with fewer statements are not drawn")
+    n_boot: int = Field(default=1000, ge=100)
+    model: str = Field(default="best",
+                       description="model whose cross-fitted predictions are drawn: a model name or 'best'")
+    crossfit_folds: int = Field(default=5, ge=2)
     events: list[EventConfig] = Field(default_factory=list)
 
 

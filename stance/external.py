@@ -195,7 +195,8 @@ def decode_lines(path: Path, encoding: str, fallback: str | None, report: LoadRe
     return out
 
 
-def _table_rows(path: Path, lines: list[str], delimiter: str, quoting: int) -> Iterator[tuple[int, dict]]:
+def _table_rows(path: Path, lines: list[str], delimiter: str,
+                quoting: Literal[0, 1, 2, 3]) -> Iterator[tuple[int, dict]]:  # quoting: a csv.QUOTE_* constant
     """(line, row dict) of a delimited file; header on the first line."""
     reader = csv.reader(io.StringIO("\n".join(lines) + "\n", newline=""), delimiter=delimiter, quoting=quoting)
     try:

@@ -30,7 +30,7 @@ import re
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from stance.config import StrictModel, load_config
 from stance.resources import config_dir
 from stance.schemes import LabelScheme, load_scheme
+
+if TYPE_CHECKING:
+    from snorkel.labeling.model import LabelModel
 
 ABSTAIN = -1
 TEXT_FIELDS = ("text", "cue", "context")
@@ -75,6 +78,10 @@ class NegationConfig(StrictModel):
         return [c.lower() for c in cues]
 
 
+def _text_and_cue() -> list[Literal["text", "cue", "context"]]:
+    return ["text", "cue"]
+
+
 class FunctionConfig(StrictModel):
     """One labeling function: the label it votes for and when."""
 
@@ -83,9 +90,9 @@ class FunctionConfig(StrictModel):
     description: str = ""
     cues: list[str] = Field(default_factory=list)
     patterns: list[str] = Field(default_factory=list)
-    fields: list[Literal["text", "cue", "context"]] = Field(default_factory=lambda: ["text", "cue"])
+    fields: list[Literal["text", "cue", "context"]] = Field(default_factory=_text_and_cue)
     topic: Literal["required", "absent", "any"] = "required"
-    topic_fields: list[Literal["text", "cue", "context"]] = Field(default_factory=lambda: ["text", "cue"])
+    topic_fields: list[Literal["text", "cue", "context"]] = Field(default_factory=_text_and_cue)
     on_negation: str = "abstain"
 
     @field_validator("patterns")
@@ -195,11 +202,9 @@ def _column(X: pd.DataFrame, name: str) -> list[str]:
 def _is_negated(text: str, start: int, negation: NegationConfig) -> bool:
     """Whether a negation word occurs within `window` tokens before `start`, in the same clause."""
     left = text[:start]
-    m = None
-    for m in _CLAUSE_BREAK.finditer(left):
-        pass
-    if m is not None:
-        left = left[m.end():]
+    breaks = list(_CLAUSE_BREAK.finditer(left))
+    if breaks:
+        left = left[breaks[-1].end():]
     tokens = [t.lower().replace("\u2019", "'") for t in _TOKEN.findall(left)][-negation.window:]
     return any(t in negation.cues or t.endswith("n't") for t in tokens)
 
@@ -294,8 +299,9 @@ def summary_figures(L: np.ndarray, labels: np.ndarray | None = None, gold_idx: n
     any_fired = fired.any(axis=1)
     multi = fired.sum(axis=1) > 1
     conflict = np.array([len(set(r[r != ABSTAIN])) > 1 for r in L], dtype=bool) if len(L) else np.zeros(0, bool)
-    out = {"statements": int(len(L)), "coverage": float(any_fired.mean()) if len(L) else 0.0,
-           "overlap": float(multi.mean()) if len(L) else 0.0, "conflict": float(conflict.mean()) if len(L) else 0.0}
+    out: dict[str, Any] = {
+        "statements": int(len(L)), "coverage": float(any_fired.mean()) if len(L) else 0.0,
+        "overlap": float(multi.mean()) if len(L) else 0.0, "conflict": float(conflict.mean()) if len(L) else 0.0}
     if labels is not None and gold_idx is not None:
         scored = (gold_idx != ABSTAIN) & (labels != ABSTAIN)
         out["gold_labeled"] = int(scored.sum())
@@ -337,7 +343,7 @@ class GenerativeLabelModel:
 
     def __init__(self, cfg: LabelingConfig) -> None:
         self.cfg = cfg
-        self.model = None
+        self.model: LabelModel | None = None
 
     def fit(self, L: np.ndarray) -> "GenerativeLabelModel":
         from snorkel.labeling.model import LabelModel

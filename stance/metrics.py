@@ -59,7 +59,7 @@ def macro_f1_from_confusion(cm: np.ndarray) -> np.ndarray | float:
 def macro_f1(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> float:
     """Macro-F1 over `labels` that occur in gold or pred."""
     k = len(labels)
-    return macro_f1_from_confusion(confusion_matrix(label_indices(gold, labels), label_indices(pred, labels), k))
+    return float(macro_f1_from_confusion(confusion_matrix(label_indices(gold, labels), label_indices(pred, labels), k)))
 
 
 def expected_calibration_error(confidence: Sequence[float], correct: Sequence[bool], n_bins: int = 10) -> float:

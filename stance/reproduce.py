@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from pathlib import Path
-
 
 from stance import atomic
 from stance.experiment import ExperimentConfig, load_experiment
@@ -97,13 +97,13 @@ def _eval_extraction(exp: ExperimentConfig, paths: Paths, gold_paths: list[Path]
 
 def _best_model(paths: Paths, task: str, stems: list[str]) -> str:
     """The model stem with the highest mean dev macro-F1 (chosen on dev, never on test)."""
-    scores = {}
+    scores: dict[str, float] = {}
     for stem in stems:
         run_dir = paths.run_dir(task, stem)
         require_complete_run(run_dir)
         summary = read_json(run_dir / "summary.json")
         scores[stem] = summary["dev"]["macro_f1"]["mean"]
-    return max(scores, key=scores.get)
+    return max(scores, key=scores.__getitem__)
 
 
 def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
@@ -138,12 +138,11 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
         for model_config in tcfg.models:
             cfg = run_config(exp, paths, task, model_config, paths.runs)
             runner.run(f"train {cfg.name}", [paths.dataset], cfg.model_dump(mode="json"),
-                       [cfg.run_dir], lambda cfg=cfg: train_run(cfg, log=log))
+                       [cfg.run_dir], partial(train_run, cfg, log=log))
         run_dirs = [paths.run_dir(task, s) for s in stems[task]]
         runner.run(f"evaluate {task}", run_dirs, {"n_boot": exp.n_boot},
                    [paths.evaluation / task],
-                   lambda task=task, run_dirs=run_dirs: evaluate_runs(run_dirs, paths.evaluation / task,
-                                                                      n_boot=exp.n_boot))
+                   partial(evaluate_runs, run_dirs, paths.evaluation / task, n_boot=exp.n_boot))
 
     lc = exp.learning_curve
     if lc is not None:
@@ -158,8 +157,7 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
                 runner.run(f"learning-curve {cfg.name}", [paths.dataset, *full_inputs],
                            [cfg.model_dump(mode="json"), lc.model_dump(mode="json")],
                            [cfg.run_dir / "learning_curve.json"],
-                           lambda cfg=cfg, full=full: learning_curve(cfg, lc.fractions, lc.seeds, log=log,
-                                                                     full_run=full))
+                           partial(learning_curve, cfg, lc.fractions, lc.seeds, log=log, full_run=full))
 
     sh = exp.shift
     if sh is not None:
@@ -181,7 +179,7 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
                 runner.run(f"shift {cfg.name}", [paths.dataset, *full_inputs],
                            [cfg.model_dump(mode="json"), settings.model_dump(mode="json")],
                            [cfg.run_dir / "shift"],
-                           lambda cfg=cfg, full=full: shift_eval(cfg, settings, full_run=full, log=log))
+                           partial(shift_eval, cfg, settings, full_run=full, log=log))
 
     tl = exp.timeline
     for task, tcfg in exp.tasks.items():
@@ -194,7 +192,7 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
         cfg = run_config(exp, paths, task, model_config, paths.crossfit / task, seeds=exp.seeds[:1])
         runner.run(f"crossfit {task}", [paths.dataset], [cfg.model_dump(mode="json"), tl.crossfit_folds],
                    [cfg.run_dir / "crossfit"],
-                   lambda cfg=cfg: crossfit_predict(cfg, k=tl.crossfit_folds, log=log))
+                   partial(crossfit_predict, cfg, k=tl.crossfit_folds, log=log))
 
     write_report(exp, paths, experiment_path=Path(experiment))
     log(f"reproduce: finished in {time.perf_counter() - started:.0f} s; report at {paths.report / 'REPORT.md'}")

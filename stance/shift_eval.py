@@ -43,7 +43,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,9 @@ from pydantic import Field, field_validator
 
 from stance.config import StrictModel
 from stance.errors import InputError
+
+if TYPE_CHECKING:
+    from stance.evaluation import Unit
 
 SCHEMES = ("random", "temporal", "actor")
 GOLD = "gold"
@@ -61,14 +64,16 @@ GOLD = "gold"
 class TemporalSettings(StrictModel):
     """Train on statements up to a cut-off date, test on the later ones."""
 
-    cutoff: float | dt.date = Field(0.8, description="a date (YYYY-MM-DD: statements on or before it train), or a "
-                                                     "quantile in (0, 1) of the gold rows' dates")
+    cutoff: float | dt.date = Field(default=0.8, description="a date (YYYY-MM-DD: statements on or before it "
+                                                             "train), or a quantile in (0, 1) of the gold rows' dates")
     straddling: Literal["drop", "train", "test"] = Field(
-        "drop", description="a group with statements on both sides of the cut-off is dropped, or put wholly on "
-                            "the training or the test side")
-    dev: Literal["latest", "random"] = Field("latest", description="early-stopping rows: the latest training "
-                                                                   "groups, or a random sample of them")
-    dev_fraction: float = Field(0.1, ge=0, lt=1, description="share of the training period's groups used as dev")
+        default="drop", description="a group with statements on both sides of the cut-off is dropped, or put wholly "
+                                    "on the training or the test side")
+    dev: Literal["latest", "random"] = Field(default="latest", description="early-stopping rows: the latest "
+                                                                           "training groups, or a random sample "
+                                                                           "of them")
+    dev_fraction: float = Field(default=0.1, ge=0, lt=1,
+                                description="share of the training period's groups used as dev")
 
     @field_validator("cutoff")
     @classmethod
@@ -81,12 +86,13 @@ class TemporalSettings(StrictModel):
 class ActorSettings(StrictModel):
     """Hold out whole actors: train without their statements and without the groups that quote them."""
 
-    min_statements: int = Field(20, ge=1, description="actors with at least this many gold statements are held out")
+    min_statements: int = Field(default=20, ge=1,
+                                description="actors with at least this many gold statements are held out")
     actors: list[str] = Field(default_factory=list, description="actor ids to hold out instead (empty = by "
                                                                 "min_statements)")
-    folds: int | None = Field(None, ge=2, description="deal the held-out actors into this many folds (one model "
-                                                      "per fold); null = one model per actor")
-    dev_fraction: float = Field(0.1, ge=0, lt=1, description="share of the training groups used as dev")
+    folds: int | None = Field(default=None, ge=2, description="deal the held-out actors into this many folds (one "
+                                                              "model per fold); null = one model per actor")
+    dev_fraction: float = Field(default=0.1, ge=0, lt=1, description="share of the training groups used as dev")
 
 
 class ShiftSettings(StrictModel):
@@ -95,8 +101,8 @@ class ShiftSettings(StrictModel):
     temporal: TemporalSettings | None = Field(default_factory=TemporalSettings, description="null = skip")
     actor: ActorSettings | None = Field(default_factory=ActorSettings, description="null = skip")
     seeds: list[int] = Field(default_factory=lambda: [1], min_length=1, description="model seeds (one is usual)")
-    n_boot: int = Field(1000, ge=100, description="bootstrap resamples over articles")
-    boot_seed: int = Field(0, description="seed of the bootstrap resampling")
+    n_boot: int = Field(default=1000, ge=100, description="bootstrap resamples over articles")
+    boot_seed: int = Field(default=0, description="seed of the bootstrap resampling")
 
 
 # ----------------------------------------------------------------------------- rows and splits
@@ -355,7 +361,10 @@ def run_predictions(records: list[dict], labels: list[str], name: str, task: str
     df = pd.DataFrame(records)
     if df.empty:
         raise InputError(f"{name}: no predictions to score")
-    items, preds, probs, seeds = None, [], [], []
+    items: pd.DataFrame | None = None
+    preds: list[np.ndarray] = []
+    probs: list[np.ndarray] = []
+    seeds: list[int | None] = []
     for seed, part in df.groupby("seed", sort=True, dropna=False):
         part = part.sort_values("statement_id", kind="stable").reset_index(drop=True)
         if items is None:
@@ -366,6 +375,7 @@ def run_predictions(records: list[dict], labels: list[str], name: str, task: str
         seeds.append(None if pd.isna(seed) else int(seed))
         preds.append(label_indices(part["pred"].tolist(), labels))
         probs.append(np.array([[p.get(lab, 0.0) for lab in labels] for p in part["probs"]], dtype=float))
+    assert items is not None  # df is not empty
     return RunPredictions(name, task, model_type, labels, seeds, items, label_indices(items["gold"].tolist(), labels),
                           np.stack(preds), np.stack(probs))
 
@@ -380,7 +390,7 @@ def load_shift_predictions(scheme_dir: str | Path):
     return run_predictions(records, meta["labels"], meta["name"], meta["task"], meta["model_type"])
 
 
-def boot_samples(rp, unit: str, n_boot: int, seed: int) -> np.ndarray:
+def boot_samples(rp, unit: Unit, n_boot: int, seed: int) -> np.ndarray:
     """The bootstrap distribution of the seed-mean macro-F1 over units, exactly as
     evaluation.bootstrap_macro_f1 draws it for the same `seed`."""
     from stance.evaluation import _seed_mean_f1, resample_weights, unit_confusions, unit_index
@@ -391,7 +401,7 @@ def boot_samples(rp, unit: str, n_boot: int, seed: int) -> np.ndarray:
     return _seed_mean_f1(resample_weights(confusions[0].shape[0], n_boot, seed), confusions, k)
 
 
-def _per_actor(rp, unit: str, n_boot: int, seed: int) -> dict[str, dict]:
+def _per_actor(rp, unit: Unit, n_boot: int, seed: int) -> dict[str, dict]:
     """Macro-F1 (seed mean) with its bootstrap interval, and accuracy, for each actor's rows of `rp`.
     Macro-F1 is not an average over actors: one actor's score, over labels with a few statements
     each, is usually below the pooled one."""

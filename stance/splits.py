@@ -246,7 +246,8 @@ def _apply(rows: Sequence[SplitRow], group_split: dict[str, str | None],
            group_reason: dict[str, str] | None = None) -> Assignment:
     """Rows follow their group; weak rows are only kept in train."""
     group_reason = group_reason or {}
-    split, reason = [], []
+    split: list[str | None] = []
+    reason: list[str | None] = []
     for r in rows:
         s = group_split.get(r.group)
         if s is None:
@@ -328,12 +329,13 @@ def assign_temporal(rows: Sequence[SplitRow], cfg: SplitConfig) -> Assignment:
     weight = _gold_weights(rows)
     group_split: dict[str, str | None] = {}
     reasons: dict[str, str] = {}
-    dated = [g for g, d in gdate.items() if d is not None]
+    dates: dict[str, dt.date] = {g: d for g, d in gdate.items() if d is not None}
+    dated = list(dates)
     for g, d in gdate.items():
         if d is None:
             group_split[g] = None
             reasons[g] = "no date (temporal split)"
-    by_time = sorted(dated, key=lambda g: (gdate[g], g))
+    by_time = sorted(dated, key=lambda g: (dates[g], g))
     fr = cfg.fractions
     if cfg.train_end is None:
         total = sum(weight[g] for g in by_time)
@@ -347,7 +349,7 @@ def assign_temporal(rows: Sequence[SplitRow], cfg: SplitConfig) -> Assignment:
     test_start = cfg.test_start or cfg.train_end
     train_period = []
     for g in by_time:
-        d = gdate[g]
+        d = dates[g]
         if d < cfg.train_end:
             train_period.append(g)
             group_split[g] = "train"
@@ -384,7 +386,8 @@ def assign_leave_one_actor_out(rows: Sequence[SplitRow], cfg: SplitConfig) -> As
     for g, w in weight.items():
         if g not in held and w == 0:
             group_split[g] = "train"
-    split, reason = [], []
+    split: list[str | None] = []
+    reason: list[str | None] = []
     base = _apply(rows, group_split)
     for r, s, why in zip(rows, base.split, base.reason):
         if r.group in held:
@@ -405,14 +408,16 @@ def assign_leave_one_actor_out(rows: Sequence[SplitRow], cfg: SplitConfig) -> As
 
 def assign_official(rows: Sequence[SplitRow], cfg: SplitConfig) -> Assignment:
     """Keep the benchmark's split; drop train/dev rows whose group reaches a later split."""
+    official: list[str] = []
     for i, r in enumerate(rows):
-        if r.official_split not in SPLITS:
+        if r.official_split is None or r.official_split not in SPLITS:
             raise ValueError(f"row {i}: official split {r.official_split!r} is not one of {SPLITS}")
+        official.append(r.official_split)
     rank = {"train": 0, "dev": 1, "test": 2}
     top: dict[str, str] = {}
-    for r in rows:
-        if r.group not in top or rank[r.official_split] > rank[top[r.group]]:
-            top[r.group] = r.official_split
+    for r, off in zip(rows, official):
+        if r.group not in top or rank[off] > rank[top[r.group]]:
+            top[r.group] = off
     has_dev = any(r.official_split == "dev" for r in rows)
     carved: dict[str, str] = {}
     if not has_dev and cfg.fractions.dev > 0:
@@ -420,7 +425,8 @@ def assign_official(rows: Sequence[SplitRow], cfg: SplitConfig) -> Assignment:
         train_groups = [g for g, s in top.items() if s == "train" and weight[g] > 0]
         share = cfg.fractions.dev / (cfg.fractions.train + cfg.fractions.dev)
         carved = _fill_random(train_groups, weight, [("dev", share)], cfg.seed, "train")
-    split, reason = [], []
+    split: list[str | None] = []
+    reason: list[str | None] = []
     for r in rows:
         target = top[r.group]
         if r.official_split != target:

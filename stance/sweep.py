@@ -118,6 +118,7 @@ def _key(cfg: "RunConfig", fingerprint: str) -> dict[str, Any]:
     from stance.stages import code_fingerprint
     from stance.train import package_versions
 
+    assert cfg.sweep is not None  # run_sweep's caller checked
     return {"data_fingerprint": fingerprint, "data": cfg.data.model_dump(mode="json"),
             "model": cfg.model.model_dump(mode="json"), "sweep": cfg.sweep.model_dump(mode="json"),
             "seed": cfg.seeds[0], "code": code_fingerprint(), "packages": package_versions()["packages"]}
@@ -136,6 +137,7 @@ def _score_points(cfg: "RunConfig", params_list: list[dict[str, Any]], data: "Ta
     from stance.models import make_model, model_class
     from stance.train import group_column, group_folds
 
+    assert cfg.sweep is not None  # run_sweep's caller checked
     seed = cfg.seeds[0]
     if "seed" in model_class(cfg.model.type).Params.model_fields:
         params_list = [{**params, "seed": seed} for params in params_list]
@@ -182,6 +184,8 @@ def run_sweep(cfg: "RunConfig", data: "TaskData", log=print) -> tuple[dict[str, 
 
     Points that differ only in prediction-time parameters share one fit. Reuses
     `<run_dir>/sweep.json` when it was made from the same data, model, sweep and seed."""
+    if cfg.sweep is None:
+        raise ValueError(f"{cfg.name}: run_sweep needs a config with a sweep section")
     key = _key(cfg, data.fingerprint)
     saved = cfg.run_dir / "sweep.json"
     if saved.exists():

@@ -261,7 +261,7 @@ def group_column(df: pd.DataFrame) -> np.ndarray:
 
 def package_versions() -> dict[str, Any]:
     """Python, platform and installed versions of the packages that shape results."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)

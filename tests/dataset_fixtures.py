@@ -110,7 +110,7 @@ def _article_text(aid: str, statements: list, filler: str) -> tuple[str, list[di
         gold.append({"speaker": speaker, "actor_id": actor, "cue": cue, "kind": kind, "text": text,
                      "stance": stance, "sentiment": sentiment, "para": len(paragraphs) - 1})
     extra = EXTRA.get(aid, [])
-    for text, speaker, actor, cue in extra:
+    for text, speaker, _actor, cue in extra:
         paragraphs.append(f"{speaker} {cue} that {text}.")
     body = "\n\n".join(paragraphs)
     # offsets

@@ -129,11 +129,11 @@ def test_embedding_model_bad_configs_name_the_field(tmp_path):
         make_model("embedding_logreg", {"head": "forest"})
     assert err.value.field == "model.params.head"
     with pytest.raises(ConfigError) as err:
-        make_model("embedding_logreg", {"model_path": str(tmp_path / "missing")}).encoder
+        _ = make_model("embedding_logreg", {"model_path": str(tmp_path / "missing")}).encoder
     assert err.value.field == "model.params.model_path" and "nothing is downloaded" in str(err.value)
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match="no config.json"):
-        make_model("embedding_logreg", {"model_path": str(tmp_path / "empty")}).encoder
+        _ = make_model("embedding_logreg", {"model_path": str(tmp_path / "empty")}).encoder
 
 
 # ----------------------------------------------------------------------------- ensemble

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from stance.errors import InputError
-from stance.external import ExternalSource, decode_lines, LoadReport, load_external
+from stance.external import ExternalSource, LoadReport, decode_lines, load_external
 
 SEMEVAL_TRAIN = (
     "ID\tTarget\tTweet\tStance\r\n"

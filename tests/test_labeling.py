@@ -7,8 +7,17 @@ import pytest
 from sklearn.base import clone
 
 from stance.errors import ConfigError
-from stance.labeling import (ABSTAIN, DEFAULT_CONFIG, GenerativeLabelModel, LabelingConfig, RulesClassifier,
-                             lf_analysis, load_labeling, majority_vote, weak_labels)
+from stance.labeling import (
+    ABSTAIN,
+    DEFAULT_CONFIG,
+    GenerativeLabelModel,
+    LabelingConfig,
+    RulesClassifier,
+    lf_analysis,
+    load_labeling,
+    majority_vote,
+    weak_labels,
+)
 
 
 @pytest.fixture(scope="module")

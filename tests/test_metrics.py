@@ -4,8 +4,15 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from stance.evaluation import (RunPredictions, bootstrap_macro_f1, markdown_tables, paired_comparison, run_summary,
-                               unit_column, unit_index)
+from stance.evaluation import (
+    RunPredictions,
+    bootstrap_macro_f1,
+    markdown_tables,
+    paired_comparison,
+    run_summary,
+    unit_column,
+    unit_index,
+)
 from stance.metrics import classification_metrics, expected_calibration_error, macro_f1, semeval_f_avg
 
 

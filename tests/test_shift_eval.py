@@ -16,8 +16,17 @@ from stance.errors import InputError
 from stance.evaluation import bootstrap_macro_f1, run_summary, unit_index
 from stance.report.build import shift_section
 from stance.report.figures import plot_reliability, reliability_bins
-from stance.shift_eval import (ActorSettings, ShiftSettings, TemporalSettings, actor_splits, gap_sentence,
-                               load_shift_predictions, pooled_rows, shift_eval, temporal_split)
+from stance.shift_eval import (
+    ActorSettings,
+    ShiftSettings,
+    TemporalSettings,
+    actor_splits,
+    gap_sentence,
+    load_shift_predictions,
+    pooled_rows,
+    shift_eval,
+    temporal_split,
+)
 from stance.train import RunConfig, train_run
 
 QUIET = dict(log=lambda *_: None)

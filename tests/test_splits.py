@@ -7,9 +7,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stance.splits import (LeakageError, SplitConfig, SplitRow, UnionFind, assert_no_leakage, assign_splits,
-                           group_ids, leakage, merge_cluster_ids, normalise_text, read_pinned)
 from stance.errors import InputError
+from stance.splits import (
+    LeakageError,
+    SplitConfig,
+    SplitRow,
+    UnionFind,
+    assert_no_leakage,
+    assign_splits,
+    group_ids,
+    leakage,
+    merge_cluster_ids,
+    normalise_text,
+    read_pinned,
+)
 
 
 def test_normalise_text_ignores_case_punctuation_and_spacing():

@@ -9,8 +9,14 @@ from model_data import build_dataset
 from stance.cli import main
 from stance.errors import ConfigError
 from stance.records import Statement
-from stance.train import (crossfit_predict, learning_curve, load_run_config, nested_group_sample, run_config_for,
-                          train_run)
+from stance.train import (
+    crossfit_predict,
+    learning_curve,
+    load_run_config,
+    nested_group_sample,
+    run_config_for,
+    train_run,
+)
 
 
 @pytest.fixture(scope="module")

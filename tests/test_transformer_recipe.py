@@ -143,8 +143,8 @@ def test_mean_head_round_trip(frame, tmp_path):
 
 
 def test_mean_head_with_wrong_shapes_is_refused(frame, tmp_path):
-    from safetensors.torch import save_file
     import torch
+    from safetensors.torch import save_file
 
     from stance.errors import InputError
 

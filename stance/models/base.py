@@ -186,7 +186,7 @@ def _accepting_texts(method: Any, fit: bool) -> Any:
         return method
     if fit:
         @functools.wraps(method)
-        def wrapper(self, X, y, *args, **kwargs):
+        def wrapper(self: Any, X: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
             if kwargs.get("eval_set") is not None:
                 X_eval, y_eval = kwargs["eval_set"]
                 kwargs["eval_set"] = (as_records(X_eval), y_eval)
@@ -196,7 +196,7 @@ def _accepting_texts(method: Any, fit: bool) -> Any:
             return method(self, as_records(X), y, *args, **kwargs)
     else:
         @functools.wraps(method)
-        def wrapper(self, X, *args, **kwargs):
+        def wrapper(self: Any, X: Any, *args: Any, **kwargs: Any) -> Any:
             X = as_records(X)
             if hasattr(X, "__len__") and len(X) == 0 and method.__name__ in ("predict", "predict_proba"):
                 # no rows (an empty dev split): the answer's shape, without asking the estimator

@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -237,13 +237,13 @@ def _read_marker(folder: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _part_records(spec: PackagedEncoder, located: list[LocatedPart | None]) -> list[dict]:
+def _part_records(spec: PackagedEncoder, located: Sequence[LocatedPart | None]) -> list[dict]:
     return [{"distribution": p.distribution, "file": p.file, "version": loc.version if loc else None,
              "size": loc.path.stat().st_size if loc else None, "sha256": loc.sha256 if loc else None}
             for p, loc in zip(spec.parts, located)]
 
 
-def _is_complete(folder: Path, spec: PackagedEncoder, located: list[LocatedPart | None]) -> bool:
+def _is_complete(folder: Path, spec: PackagedEncoder, located: Sequence[LocatedPart | None]) -> bool:
     """True when `folder` was unpacked by this module from the parts now installed (or, when the
     parts are no longer installed, from any version of them) and still holds a loadable encoder."""
     marker = _read_marker(folder)
@@ -400,13 +400,14 @@ def ensure_encoder(name: str, *, field: str = "model_path") -> Path:
         raise ConfigError(f"encoder {name!r} is shipped in {len(spec.parts)} packages and the part package(s) "
                           f"{which} are not installed; install them with `{spec.pip_command(missing)}` "
                           f"(or `make encoders` for every part)", field=field)
+    found = [loc for loc in located if loc is not None]  # all of them: none is missing
     final.parent.mkdir(parents=True, exist_ok=True)
     with _lock(final.parent / f".{name}.lock"):
         if _is_complete(final, spec, located):  # another process finished while we waited
             return final
         _remove_stale(final)
-        _verify_parts(spec, located)
-        return _unpack(spec, located, final)
+        _verify_parts(spec, found)
+        return _unpack(spec, found, final)
 
 
 def main(argv: list[str] | None = None) -> int:

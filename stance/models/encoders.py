@@ -21,11 +21,14 @@ import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from stance.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 Pooling = Literal["mean", "cls"]
 
@@ -147,20 +150,23 @@ class SentenceEncoder:
         self.max_length = max_length
         self.batch_size = batch_size
         self.threads = threads
-        self._model = None
-        self._tokenizer = None
+        self._model: PreTrainedModel | None = None
+        self._tokenizer: PreTrainedTokenizerBase | None = None
 
-    def _load(self) -> None:
-        if self._model is not None:
-            return
+    def _load(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+        """The model and its tokenizer, read from the folder on first use."""
+        if self._model is not None and self._tokenizer is not None:
+            return self._model, self._tokenizer
         offline()
         from transformers import AutoModel, AutoTokenizer
 
         folder = transformer_folder(self.path)
         check_no_remote_code(folder)
-        self._tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True, trust_remote_code=False)
-        self._model = AutoModel.from_pretrained(str(folder), local_files_only=True, trust_remote_code=False,
-                                                use_safetensors=True).eval()
+        self._tokenizer = tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True,
+                                                                    trust_remote_code=False)
+        self._model = model = AutoModel.from_pretrained(str(folder), local_files_only=True, trust_remote_code=False,
+                                                        use_safetensors=True).eval()
+        return model, tokenizer
 
     @property
     def fingerprint(self) -> str:
@@ -170,20 +176,20 @@ class SentenceEncoder:
         """(n, dim) float32 embeddings of `texts`, in their order."""
         import torch
 
-        self._load()
+        model, tokenizer = self._load()
         if not texts:
-            return np.zeros((0, int(self._model.config.hidden_size)), dtype=np.float32)
+            return np.zeros((0, int(model.config.hidden_size)), dtype=np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")
-        out = np.zeros((len(texts), int(self._model.config.hidden_size)), dtype=np.float32)
+        out = np.zeros((len(texts), int(model.config.hidden_size)), dtype=np.float32)
         old = torch.get_num_threads()
         torch.set_num_threads(self.threads)
         try:
             with torch.inference_mode():
                 for start in range(0, len(texts), self.batch_size):
                     idx = order[start:start + self.batch_size]
-                    enc = self._tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                                          max_length=self.max_length, return_tensors="pt")
-                    hidden = self._model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])[0]
+                    enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                    max_length=self.max_length, return_tensors="pt")
+                    hidden = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])[0]
                     out[idx] = pool(hidden, enc["attention_mask"], self.pooling, self.normalize).numpy()
         finally:
             torch.set_num_threads(old)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -375,7 +375,8 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
             self._tokens = HashIndex(_all_tokens(codes, starts, word_characters())[2])
         return self._tokens
 
-    def _scan_args(self) -> tuple:
+    def _scan_args(self) -> tuple[bool, int, int, np.ndarray, np.uint64, np.uint64, np.ndarray, np.ndarray,
+                                  np.ndarray, int]:
         lo, hi = (int(v) for v in self.ngram_range)
         if not 1 <= lo <= hi:
             raise ValueError(f"ngram_range must be (lo, hi) with 1 <= lo <= hi, not {self.ngram_range!r}")
@@ -452,8 +453,11 @@ class WordCharTfidf(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None) -> "WordCharTfidf":
         """Fit the word and the character block on the texts in X."""
         texts = _as_texts(X)
-        self.word_ = NgramTfidf("word", tuple(self.word_ngrams), self.min_df, self.max_features).fit(texts)
-        self.char_ = NgramTfidf("char", tuple(self.char_ngrams), self.min_df, self.max_features).fit(texts)
+        # the ranges may arrive as lists (set_params, a JSON/YAML round trip): pass them on as tuples
+        word_ngrams = cast("tuple[int, int]", tuple(self.word_ngrams))
+        char_ngrams = cast("tuple[int, int]", tuple(self.char_ngrams))
+        self.word_ = NgramTfidf("word", word_ngrams, self.min_df, self.max_features).fit(texts)
+        self.char_ = NgramTfidf("char", char_ngrams, self.min_df, self.max_features).fit(texts)
         return self
 
     def transform(self, X) -> sp.csr_matrix:

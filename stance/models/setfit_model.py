@@ -181,8 +181,11 @@ def sample_pairs(texts: list[str], y: np.ndarray, num_iterations: int, seed: int
             if len(idx) > 1:  # a partner of the same label, never the statement itself
                 k = rng.integers(0, len(idx) - 1, size=len(idx))
                 k = k + (k >= position[idx])
-                anchors.append(idx), partners.append(idx[k]), targets.append(np.ones(len(idx)))
-            anchors.append(idx), partners.append(other[rng.integers(0, len(other), size=len(idx))])
+                anchors.append(idx)
+                partners.append(idx[k])
+                targets.append(np.ones(len(idx)))
+            anchors.append(idx)
+            partners.append(other[rng.integers(0, len(other), size=len(idx))])
             targets.append(np.zeros(len(idx)))
     a, b, t = np.concatenate(anchors), np.concatenate(partners), np.concatenate(targets)
     order = rng.permutation(len(a))
@@ -191,7 +194,7 @@ def sample_pairs(texts: list[str], y: np.ndarray, num_iterations: int, seed: int
     return [{"sentence_1": texts[a[i]], "sentence_2": texts[b[i]], "label": float(t[i])} for i in order]
 
 
-def _trainer_class():
+def _trainer_class() -> type:
     """setfit's Trainer with the pairs given here instead of its fixed-seed all-combinations sampler."""
     from datasets import Dataset
     from setfit import Trainer
@@ -233,9 +236,9 @@ class SetFitClassifier(StanceModel):
         import torch
         from datasets import Dataset
         from setfit import SetFitModel, TrainingArguments
+        from setfit.model_card import ModelCardCallback
         from sklearn.linear_model import LogisticRegression
         from threadpoolctl import threadpool_limits
-        from setfit.model_card import ModelCardCallback
         from transformers import PrinterCallback, ProgressCallback, set_seed
 
         start = time.perf_counter()

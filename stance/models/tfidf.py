@@ -36,8 +36,7 @@ from stance.config import StrictModel
 from stance.errors import InputError
 from stance.models.base import NgramRange, Seed, StanceModel, Template, check_labels, render_inputs
 from stance.models.ngrams import WordCharTfidf
-from stance.models.persistence import (load_skops, manifest_attributes, read_manifest, save_skops,
-                                          write_manifest)
+from stance.models.persistence import load_skops, manifest_attributes, read_manifest, save_skops, write_manifest
 
 
 class TfidfParams(StrictModel):
@@ -60,7 +59,7 @@ class TfidfParams(StrictModel):
 
 
 def _features(p: TfidfParams) -> WordCharTfidf:
-    return WordCharTfidf(tuple(p.word_ngrams), tuple(p.char_ngrams), p.min_df, p.max_features, p.n_threads)
+    return WordCharTfidf(p.word_ngrams, p.char_ngrams, p.min_df, p.max_features, p.n_threads)  # validated tuples
 
 
 class _TfidfModel(StanceModel):

@@ -37,7 +37,7 @@ import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,7 @@ from pydantic import Field, model_validator
 
 from stance.config import StrictModel
 from stance.models.base import Seed, StanceModel, Template, check_labels, render_inputs
+
 # default_encoder_path stays importable from here (tests and earlier code use this path)
 from stance.models.encoders import default_encoder_path, offline, torch_settings  # noqa: F401
 from stance.models.persistence import manifest_attributes, read_manifest, write_manifest
@@ -321,7 +322,8 @@ class TransformerClassifier(StanceModel):
         if p.head_init == "logreg":
             start = time.perf_counter()
             self._init_head_from_logreg(ids, y_idx, prefix)
-            record = {"epoch": 0, "steps": 0, "head_init": "logreg", "seconds": round(time.perf_counter() - start, 2)}
+            record: dict[str, Any] = {"epoch": 0, "steps": 0, "head_init": "logreg",
+                                      "seconds": round(time.perf_counter() - start, 2)}
             if dev is not None and len(dev[0]):
                 best_f1 = record["dev_macro_f1"] = dev_f1()
                 best_state, record["best"] = copy.deepcopy(model.state_dict()), True
@@ -591,9 +593,9 @@ class TransformerClassifier(StanceModel):
                                             "attention_mask": {0: "batch", 1: "seq"}, "logits": {0: "batch"}})
         if not quantize:
             return fp32
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
         import logging
+
+        from onnxruntime.quantization import QuantType, quantize_dynamic
 
         int8 = directory / "model.int8.onnx"
         quiet = logging.getLogger()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ from pydantic import Field
 from stance.config import StrictModel
 from stance.models.base import StanceModel, Template, check_labels, render_inputs
 from stance.models.persistence import manifest_attributes, read_manifest, write_manifest
+
+if TYPE_CHECKING:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 
 class VaderParams(StrictModel):
@@ -41,7 +45,7 @@ class VaderSentiment(StanceModel):
     def __init__(self, **params) -> None:
         self.p = VaderParams(**params)
         self.classes_ = np.asarray([self.p.negative, self.p.neutral, self.p.positive], dtype=object)
-        self._analyzer = None
+        self._analyzer: SentimentIntensityAnalyzer | None = None
 
     def _params_changed(self) -> None:
         self.classes_ = np.asarray([self.p.negative, self.p.neutral, self.p.positive], dtype=object)

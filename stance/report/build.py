@@ -139,6 +139,8 @@ def headline_comparison(evaluation: dict, task: str, model_dirs: Path) -> str | 
     """One sentence: the best non-TF-IDF learned model against the best TF-IDF model, both chosen by
     dev macro-F1 (never test), with their paired test on the test split."""
     tfidf = _best_of(evaluation, task, model_dirs, is_tfidf)
+    if tfidf is None:  # nothing to compare against (no pair below could name it)
+        return None
     sentences = []
     for kind, title in ((is_challenger, "Best model without TF-IDF on dev"),
                         (is_mixed, "Best ensemble with a TF-IDF member on dev")):
@@ -324,7 +326,9 @@ def subset_scores(run_dir: Path, old_articles: set[str]) -> tuple[int, float | N
     """Seed-mean test macro-F1 of a run on the statements of `old_articles` and on the rest, with their sizes."""
     from sklearn.metrics import f1_score
 
-    old_scores, new_scores, n_old, n_new = [], [], 0, 0
+    old_scores: list[float] = []
+    new_scores: list[float] = []
+    n_old, n_new = 0, 0
     for seed_dir in sorted(run_dir.glob("seed_*")):
         path = seed_dir / "predictions_test.jsonl"
         if not path.exists():
@@ -400,7 +404,7 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path,
     df, label_names = dataset_frame(paths.dataset)
     gold = df[df["label_source"] == "gold"]
     registry = load_registry(exp.actors)
-    names = {a: (registry.get(a).name if registry and registry.get(a) else a) for a in gold["actor_id"].dropna()}
+    names = {a: (actor.name if registry and (actor := registry.get(a)) else a) for a in gold["actor_id"].dropna()}
     actors = timeline_actors(exp, gold, names)
     events = [(e.date.isoformat(), e.label) for e in exp.timeline.events]
     tl = exp.timeline

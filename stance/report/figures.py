@@ -189,7 +189,7 @@ def plot_label_distribution(df: pd.DataFrame, labels: Sequence[str], actors: Seq
     plt = _plt()
     colours = colours_for(labels)
     fig, ax = plt.subplots(figsize=(7.5, 0.38 * len(actors) + 1.5))
-    for y, (actor_id, name) in enumerate(actors):
+    for y, (actor_id, _name) in enumerate(actors):
         counts = df[df["actor_id"] == actor_id]["label"].value_counts()
         total = int(counts.sum())
         left = 0.0

@@ -26,6 +26,7 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -61,7 +62,8 @@ def statement_records(gold: pd.DataFrame, predictions: dict[str, pd.DataFrame], 
                "context": _context(row["text"], row.get("context"))}
         for task in tasks:
             gold_label = row.get(task)
-            cell = {"gold": gold_label if isinstance(gold_label, str) else None, "pred": None, "prob": None}
+            cell: dict[str, Any] = {"gold": gold_label if isinstance(gold_label, str) else None, "pred": None,
+                                    "prob": None}
             pred = by_task.get(task)
             if pred is not None and row["statement_id"] in pred.index:
                 p = pred.loc[row["statement_id"]]

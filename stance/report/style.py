@@ -54,7 +54,6 @@ def add_caption(fig, text: str) -> None:
 def save(fig, path_stem) -> list[str]:
     """Save `fig` as PNG and SVG (deterministic metadata); return the paths."""
     import matplotlib.pyplot as plt
-    from pathlib import Path
 
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)

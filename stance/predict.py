@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from stance.errors import InputError
@@ -87,8 +86,7 @@ def classify(predictors: list[Predictor], statements: list[Statement]) -> list[d
         return records
     X = statements_frame(statements)
     for p in predictors:
-        probs = p.model.predict_proba(X)
-        pred = np.asarray(p.model.predict(X), dtype=object)
+        pred, probs = p.model.predict_with_proba(X)
         classes = [str(c) for c in p.model.classes_]
         for rec, label, row in zip(records, pred, probs):
             if rec.get(p.task) is not None:  # a label the input already had is kept beside the prediction

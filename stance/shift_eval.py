@@ -348,8 +348,8 @@ def _fit_predict(cfg, seed: int, rows: pd.DataFrame, split: Split, labels: list[
     start = time.perf_counter()
     model.fit(tr, tr["y"].tolist(), eval_set=(dv, dv["y"].tolist()) if len(dv) else None)
     seconds = time.perf_counter() - start
-    probs = _align(model.predict_proba(te), [str(c) for c in model.classes_], labels)
-    pred = np.asarray(model.predict(te), dtype=object)
+    pred, raw = model.predict_with_proba(te)
+    probs = _align(raw, [str(c) for c in model.classes_], labels)
     return te.reset_index(drop=True), probs, pred, seconds
 
 

@@ -321,8 +321,8 @@ def _align(probs: np.ndarray, classes: list[str], labels: list[str]) -> np.ndarr
 
 def _score(model, df: pd.DataFrame, labels: list[str], seed: int | None, split: str):
     start = time.perf_counter()
-    probs = _align(model.predict_proba(df), [str(c) for c in model.classes_], labels)
-    pred = np.asarray(model.predict(df), dtype=object)
+    pred, raw = model.predict_with_proba(df)
+    probs = _align(raw, [str(c) for c in model.classes_], labels)
     seconds = time.perf_counter() - start
     metrics = classification_metrics(df["y"].tolist(), pred.tolist(), labels, probs) if len(df) else {"n": 0}
     metrics["predict_seconds"] = round(seconds, 3)
@@ -574,8 +574,9 @@ def crossfit_predict(cfg: RunConfig, k: int = 5, seed: int | None = None, dev_fr
         tr, dv, te = rows[fit_rows & ~inner_dev], rows[inner_dev], rows[held]
         model = make_model(cfg.model.type, _seeded_params(cfg, seed))
         model.fit(tr, tr["y"].tolist(), eval_set=(dv, dv["y"].tolist()) if len(dv) else None)
-        probs[held] = _align(model.predict_proba(te), [str(c) for c in model.classes_], data.labels)
-        pred[held] = np.asarray(model.predict(te), dtype=object)
+        fold_pred, raw = model.predict_with_proba(te)
+        probs[held] = _align(raw, [str(c) for c in model.classes_], data.labels)
+        pred[held] = fold_pred
         log(f"{cfg.name} cross-fit fold {f + 1}/{k}: trained on {len(tr)}, predicted {int(held.sum())}")
     out_dir = cfg.run_dir / "crossfit"
     records = prediction_records(rows, data.labels, probs, pred, seed, "crossfit")

@@ -253,3 +253,21 @@ def test_prefix_cache_is_used_only_with_frozen_lower_layers(frame):
     assert not make_model("transformer", TINY_TRANSFORMER).fit(train, stance_y(train)).prefix_cached_
     off = make_model("transformer", {**TINY_TRANSFORMER, "train_layers": 1, "cache_frozen": False})
     assert not off.fit(train, stance_y(train)).prefix_cached_
+
+
+@pytest.mark.parametrize("model_type", ["tfidf_logreg", "rules", "vader"])
+def test_predict_with_proba_gives_predict_and_predict_proba_in_one_pass(model_type, frame, monkeypatch):
+    y = sentiment_y(frame) if model_type == "vader" else stance_y(frame)
+    model = make_model(model_type).fit(frame, y)
+    expected_pred, expected_probs = list(model.predict(frame)), model.predict_proba(frame)
+    calls = []
+    cls = type(model)
+    real = cls.predict_proba
+    monkeypatch.setattr(cls, "predict_proba", lambda self, X: calls.append(len(X)) or real(self, X))
+    pred, probs = model.predict_with_proba(frame)
+    assert list(pred) == expected_pred and pred.dtype == object
+    np.testing.assert_array_equal(probs, expected_probs)
+    # the label is the most probable class, so one predict_proba pass serves both (vader labels by
+    # its compound score instead, and keeps its own predict)
+    assert calls == [len(frame)] if model_type != "vader" else calls[:1] == [len(frame)]
+    assert [list(a) for a in model.predict_with_proba([])] == [[], []]

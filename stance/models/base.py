@@ -62,6 +62,15 @@ class StanceModel(ClassifierMixin, BaseEstimator):
         """The most probable label of each row."""
         return self.classes_[np.argmax(self.predict_proba(as_records(X)), axis=1)]
 
+    def predict_with_proba(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """`(predict(X), predict_proba(X))` from one inference pass where the label is the most
+        probable class (every model that keeps the base `predict`); else both methods are called."""
+        X = as_records(X)
+        probs = self.predict_proba(X)
+        if type(self).predict is StanceModel.predict:
+            return np.asarray(self.classes_[np.argmax(probs, axis=1)] if len(probs) else [], dtype=object), probs
+        return np.asarray(self.predict(X), dtype=object), probs
+
     def check_task_labels(self, labels: Sequence[str]) -> None:
         """Raise ValueError when this model cannot predict a task with these labels (checked before
         training; most models learn any label set)."""

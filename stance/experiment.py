@@ -87,3 +87,28 @@ class ExperimentConfig(StrictModel):
 def load_experiment(path: str | Path) -> ExperimentConfig:
     """Load and validate an experiment file; relative paths are taken from the current folder."""
     return load_config(path, ExperimentConfig)
+
+
+class Paths:
+    """Where each stage of an experiment writes (all under work_dir)."""
+
+    def __init__(self, exp: ExperimentConfig) -> None:
+        w = exp.work_dir
+        self.work = w
+        self.statements = w / "extracted" / "statements.jsonl"
+        self.extraction = w / "extraction"
+        self.dataset = w / "dataset"
+        self.runs = w / "runs"
+        self.evaluation = w / "evaluation"
+        self.learning_curve = w / "learning_curve"
+        self.crossfit = w / "crossfit"
+        self.shift = w / "shift"
+        self.report = exp.report_dir
+
+    def run_dir(self, task: str, model_stem: str) -> Path:
+        return self.runs / run_name(task, model_stem)
+
+
+def run_name(task: str, model_stem: str) -> str:
+    """The run folder name of one model config on one task."""
+    return f"{task}-{model_stem}"

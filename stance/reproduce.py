@@ -14,34 +14,9 @@ from functools import partial
 from pathlib import Path
 
 from stance import atomic
-from stance.experiment import ExperimentConfig, load_experiment
+from stance.experiment import ExperimentConfig, Paths, load_experiment, run_name
 from stance.run_folder import read_json, require_complete_run
 from stance.stages import StageRunner
-
-
-class Paths:
-    """Where each stage of an experiment writes (all under work_dir)."""
-
-    def __init__(self, exp: ExperimentConfig) -> None:
-        w = exp.work_dir
-        self.work = w
-        self.statements = w / "extracted" / "statements.jsonl"
-        self.extraction = w / "extraction"
-        self.dataset = w / "dataset"
-        self.runs = w / "runs"
-        self.evaluation = w / "evaluation"
-        self.learning_curve = w / "learning_curve"
-        self.crossfit = w / "crossfit"
-        self.shift = w / "shift"
-        self.report = exp.report_dir
-
-    def run_dir(self, task: str, model_stem: str) -> Path:
-        return self.runs / run_name(task, model_stem)
-
-
-def run_name(task: str, model_stem: str) -> str:
-    """The run folder name of one model config on one task."""
-    return f"{task}-{model_stem}"
 
 
 def run_config(exp: ExperimentConfig, paths: Paths, task: str, model_config: Path, output_root: Path,

@@ -188,3 +188,14 @@ def test_an_embedding_model_takes_a_list_of_strings(tmp_path):
     model = model_class("embedding_logreg")(cache_dir=str(tmp_path)).fit(TEXTS, LABELS)
     assert list(model.classes_) == ["conditional", "open", "rejecting"]
     assert model.predict_proba(TEXTS[:2]).shape == (2, 3) and len(model.predict(["No talks with them"])) == 1
+
+
+def test_the_report_does_not_import_the_pipeline_that_runs_it():
+    # report <- reproduce, never the other way round (the experiment's Paths live in stance.experiment)
+    import subprocess
+    import sys
+
+    code = "import sys, stance.report.build, stance.commands.report; print('stance.reproduce' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-1000:]
+    assert done.stdout.strip() == "False"

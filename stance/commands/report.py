@@ -13,9 +13,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from stance.experiment import load_experiment
+    from stance.experiment import Paths, load_experiment
     from stance.report.build import write_report
-    from stance.reproduce import Paths
 
     exp = load_experiment(args.experiment)
     out = write_report(exp, Paths(exp), experiment_path=Path(args.experiment), html=args.html)

@@ -18,8 +18,7 @@ from stance.report import figures
 from stance.report.timeline import label_shares
 
 if TYPE_CHECKING:
-    from stance.experiment import ExperimentConfig
-    from stance.reproduce import Paths
+    from stance.experiment import ExperimentConfig, Paths
 
 TASK_COLUMN = {"stance": "label", "sentiment": "sentiment"}
 

@@ -61,3 +61,18 @@ def test_subset_scores_split_a_runs_test_predictions_by_pinned_article(tmp_path)
     assert abs(f_old - 2 / 3) < 1e-9
     # new: open P 1/2 R 1/1 -> 2/3; rejecting 0 -> macro 1/3
     assert abs(f_new - 1 / 3) < 1e-9
+
+
+def test_headline_names_the_swept_models_from_their_run_folders(tmp_path):
+    import json
+
+    for name, dev in (("stance-tfidf_logreg", 0.47), ("stance-tfidf_svm", 0.45), ("stance-transformer", 0.5),
+                      ("stance-rules", 0.2)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text(json.dumps({"dev": {"macro_f1": {"mean": dev}}}))
+    line = headline_comparison(EVALUATION, "stance", tmp_path)
+    assert "sweep" not in line  # nothing was swept: no caveat
+    (tmp_path / "stance-tfidf_svm" / "sweep.json").write_text("{}")
+    line = headline_comparison(EVALUATION, "stance", tmp_path)
+    assert "Models with a sweep (tfidf_svm) had their settings chosen on the same dev split" in line
+    assert line.endswith("; rules, tfidf_logreg, transformer were not swept.")

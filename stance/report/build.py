@@ -159,9 +159,15 @@ def headline_comparison(evaluation: dict, task: str, model_dirs: Path) -> str | 
                          f"(article bootstrap), {p['p_randomization']:.3f} (randomisation).")
     if not sentences:
         return None
-    return "\n\n".join(sentences) + ("\n\nModels with a sweep had their settings chosen on the same dev split "
-                                      "that picks the best model here, so their dev score is the best of several "
-                                      "tries; TF-IDF and the transformer were not swept.")
+    names = sorted(n for n, r in evaluation["runs"].items() if r["task"] == task)
+    swept = [n.removeprefix(f"{task}-") for n in names if (model_dirs / n / "sweep.json").exists()]
+    if not swept:
+        return "\n\n".join(sentences)
+    others = [n.removeprefix(f"{task}-") for n in names if n.removeprefix(f"{task}-") not in swept]
+    return "\n\n".join(sentences) + (f"\n\nModels with a sweep ({', '.join(swept)}) had their settings chosen on "
+                                      "the same dev split that picks the best model here, so their dev score is the "
+                                      "best of several tries" + (f"; {', '.join(others)} were not swept." if others
+                                                                 else "."))
 
 
 def run_model_type(model_dirs: Path, name: str, model_type: str) -> str:

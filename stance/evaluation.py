@@ -28,6 +28,7 @@ import pandas as pd
 
 from stance import atomic
 from stance.errors import InputError
+from stance.jsonl import read_jsonl_dicts
 from stance.metrics import (
     classification_metrics,
     label_indices,
@@ -55,17 +56,6 @@ class RunPredictions:
     probs: np.ndarray  # (seeds, n, k)
 
 
-def _read_jsonl_dicts(path: Path) -> list[dict]:
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise InputError(f"malformed JSON: {exc.msg}", path=path, line=n) from None
-    return rows
-
-
 def load_run_predictions(run_dir: str | Path, split: str = "test") -> RunPredictions:
     """Read run.json and every seed's predictions_<split>.jsonl of a run folder."""
     run_dir = Path(run_dir)
@@ -82,7 +72,7 @@ def load_run_predictions(run_dir: str | Path, split: str = "test") -> RunPredict
     probs: list[np.ndarray] = []
     seeds: list[int | None] = []
     for d in seed_dirs:
-        rows = _read_jsonl_dicts(d / f"predictions_{split}.jsonl")
+        rows = read_jsonl_dicts(d / f"predictions_{split}.jsonl")
         df = pd.DataFrame(rows)
         if df.empty:
             raise InputError("no predictions", path=d / f"predictions_{split}.jsonl")

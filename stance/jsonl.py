@@ -67,3 +67,17 @@ def write_jsonl(path: str | Path, records: Iterable[BaseModel | dict]) -> int:
             fh.write(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")
             n += 1
     return n
+
+
+def read_jsonl_dicts(path: str | Path) -> list[dict]:
+    """Every non-blank line of a JSONL file as a dict (no schema); InputError naming the file and
+    line of a malformed one."""
+    path = Path(path)
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise InputError(f"malformed JSON: {exc.msg}", path=path, line=n) from None
+    return rows

@@ -382,11 +382,11 @@ def run_predictions(records: list[dict], labels: list[str], name: str, task: str
 
 def load_shift_predictions(scheme_dir: str | Path):
     """The RunPredictions of one scheme folder (<run_dir>/shift/<scheme>) written by `shift_eval`."""
-    from stance.evaluation import _read_jsonl_dicts
+    from stance.jsonl import read_jsonl_dicts
 
     scheme_dir = Path(scheme_dir)
     meta = json.loads((scheme_dir / "metrics.json").read_text(encoding="utf-8"))
-    records = _read_jsonl_dicts(scheme_dir / "predictions.jsonl")
+    records = read_jsonl_dicts(scheme_dir / "predictions.jsonl")
     return run_predictions(records, meta["labels"], meta["name"], meta["task"], meta["model_type"])
 
 
@@ -444,13 +444,13 @@ def _write_scheme(out_dir: Path, scheme: str, records: list[dict], cfg, labels: 
 def _random_records(cfg, pool: PooledRows, seed: int, full_run: Path | None) -> tuple[list[dict], dict]:
     """Test predictions of the random split for `seed`: from `full_run` when it is a run folder of the
     same data and settings that holds that seed, else from a model trained here as `train_run` does."""
-    from stance.evaluation import _read_jsonl_dicts
+    from stance.jsonl import read_jsonl_dicts
     from stance.train import full_run_metrics, prediction_records
 
     reuse = full_run_metrics(cfg, full_run, pool.fingerprint)
     path = Path(full_run) / f"seed_{seed}" / "predictions_test.jsonl" if full_run is not None else None
     if seed in reuse and path is not None and path.exists():
-        return _read_jsonl_dicts(path), {"n_train": reuse[seed].get("n_train"), "reused_from": str(full_run)}
+        return read_jsonl_dicts(path), {"n_train": reuse[seed].get("n_train"), "reused_from": str(full_run)}
     split_of = pool.rows["split"].to_numpy()
     eval_ok = pool.rows["label_source"].isin(cfg.data.eval_sources).to_numpy()
     split = Split(train=(split_of == "train") & pool.trainable, dev=(split_of == "dev") & eval_ok,

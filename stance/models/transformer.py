@@ -44,6 +44,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from stance.config import StrictModel
+from stance.metrics import confusion_matrix, macro_f1_from_confusion
 from stance.models.base import Seed, StanceModel, Template, check_labels, render_inputs
 
 # default_encoder_path stays importable from here (tests and earlier code use this path)
@@ -194,17 +195,6 @@ def _can_cache_prefix(model) -> bool:
     return hasattr(model, "bert") and hasattr(model, "classifier") and hasattr(model, "dropout")
 
 
-def _macro_f1(gold: np.ndarray, pred: np.ndarray, k: int) -> float:
-    f1s = []
-    for c in range(k):
-        tp = np.sum((pred == c) & (gold == c))
-        denom = np.sum(pred == c) + np.sum(gold == c)
-        if np.sum(gold == c) == 0 and np.sum(pred == c) == 0:
-            continue
-        f1s.append(2 * tp / denom if denom else 0.0)
-    return float(np.mean(f1s)) if f1s else 0.0
-
-
 class TransformerClassifier(StanceModel):
     """Fine-tunes an encoder with its sequence-classification head (pooling cls) or a linear head on its
     mean-pooled states (pooling mean, optionally started from a logistic regression)."""
@@ -315,7 +305,7 @@ class TransformerClassifier(StanceModel):
 
         def dev_f1() -> float:
             logits = self._logits(dev[0]) if dev_prefix is None else self._prefix_logits(dev_prefix)
-            return _macro_f1(dev[1], np.argmax(logits, axis=1), k)
+            return float(macro_f1_from_confusion(confusion_matrix(dev[1], np.argmax(logits, axis=1), k)))
 
         best_f1, best_state, stale, step = -1.0, None, 0, 0
         self.history_ = []

@@ -16,15 +16,12 @@ import yaml
 from stance import atomic
 from stance.report import figures
 from stance.report.timeline import label_shares
+from stance.run_folder import read_json as _json
 
 if TYPE_CHECKING:
     from stance.experiment import ExperimentConfig, Paths
 
 TASK_COLUMN = {"stance": "label", "sentiment": "sentiment"}
-
-
-def _json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def dataset_frame(dataset_dir: Path) -> tuple[pd.DataFrame, dict[str, list[str]]]:

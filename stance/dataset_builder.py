@@ -51,7 +51,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from stance import __version__
+from stance import __version__, markdown
 from stance.config import StrictModel, load_config
 from stance.errors import ConfigError, InputError
 from stance.external import ExternalSource, load_external
@@ -600,17 +600,11 @@ def _largest_group(rows: list[Row]) -> dict:
                                                                 and r.article_id})}
 
 
-def _table(header: list[str], rows: list[list[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _breakdown(card: dict, key: str, order: list[str] | None = None) -> str:
     names = order or sorted({k for s in SPLITS for k in card["splits"][s][key]},
                             key=lambda k: (-card["total"][key].get(k, 0), k))
     rows = [[n, *[card["splits"][s][key].get(n, 0) for s in SPLITS], card["total"][key].get(n, 0)] for n in names]
-    return _table([key.rstrip("s") if key != "label_source" else "source", *SPLITS, "total"], rows)
+    return markdown.table([key.rstrip("s") if key != "label_source" else "source", *SPLITS, "total"], rows)
 
 
 def render_card(card: dict) -> str:
@@ -637,7 +631,7 @@ def render_card(card: dict) -> str:
         out += ["Scheme changes to the annotated labels: "
                 + "; ".join([*(f"`{a}` counted as `{b}`" for a, b in scheme["merge"].items()),
                              *(f"`{d}` left out" for d in scheme["drop"])]) + ".", ""]
-    out += ["## Sizes", "", _table(["split", "statements", "gold", "weak", "articles", "groups"],
+    out += ["## Sizes", "", markdown.table(["split", "statements", "gold", "weak", "articles", "groups"],
                                    [[s, sp[s]["rows"], sp[s]["label_source"]["gold"], sp[s]["label_source"]["weak"],
                                      sp[s]["articles"], sp[s]["groups"]] for s in SPLITS]
                                    + [["total", card["total"]["rows"], card["total"]["label_source"]["gold"],
@@ -657,9 +651,9 @@ def render_card(card: dict) -> str:
     out += ["## Left out", "", f"{card['excluded']['total']} statement(s), each listed with its origin and reason "
             f"in `{card['excluded']['file']}`.", ""]
     if card["excluded"]["by_reason"]:
-        out += [_table(["reason", "statements"], [[k, v] for k, v in card["excluded"]["by_reason"].items()]), ""]
+        out += [markdown.table(["reason", "statements"], [[k, v] for k, v in card["excluded"]["by_reason"].items()]), ""]
     out += ["## Leakage check", "", "Shared between splits (the builder fails unless every count is 0):", "",
-            _table(["splits", "articles", "clusters", "texts"],
+            markdown.table(["splits", "articles", "clusters", "texts"],
                    [[p, v["articles"], v["clusters"], v["texts"]] for p, v in card["leakage"].items()]), "",
             f"Result: **{card['leakage_check']}**. Largest group: {card['largest_group']['statements']} "
             f"statement(s) from {card['largest_group']['articles']} article(s).", ""]
@@ -680,7 +674,7 @@ def render_card(card: dict) -> str:
                 f"({nd['method']}; {nd['clusters_with_several_articles']} cluster(s) hold several articles) or the "
                 f"same normalised text.", ""]
     out += ["## Reproducibility", "", "Content hash (sha256) of the exported rows per split:", "",
-            _table(["split", "rows_sha256"], [[s, f"`{card['rows_sha256'][s]}`"] for s in SPLITS]), ""]
+            markdown.table(["split", "rows_sha256"], [[s, f"`{card['rows_sha256'][s]}`"] for s in SPLITS]), ""]
     return "\n".join(out)
 
 

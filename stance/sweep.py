@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
+from stance import markdown
 from stance.config import StrictModel
 from stance.errors import ConfigError
 from stance.metrics import macro_f1
@@ -223,11 +224,8 @@ def sweep_markdown(table: dict[str, Any]) -> str:
     sweep.json: a report must not change with the machine's load)."""
     keys = list(table["rows"][0]["point"]) if table["rows"] else []
     where = "dev" if table["select_on"] == "dev" else "grouped CV on train"
-    lines = [f"| {' | '.join(keys)} | macro-F1 ({where}) |", "|" + "---|" * (len(keys) + 1)]
+    rows = []
     for i, row in enumerate(table["rows"]):
-        cells = [json.dumps(row["point"][k], ensure_ascii=False) for k in keys]
-        score = f"{row['macro_f1']:.3f}"
-        if i == table["best"]["index"]:
-            cells, score = [f"**{c}**" for c in cells], f"**{score}**"
-        lines.append(f"| {' | '.join(cells)} | {score} |")
-    return "\n".join(lines) + "\n"
+        cells = [json.dumps(row["point"][k], ensure_ascii=False) for k in keys] + [f"{row['macro_f1']:.3f}"]
+        rows.append([f"**{c}**" for c in cells] if i == table["best"]["index"] else cells)
+    return markdown.table([*keys, f"macro-F1 ({where})"], rows) + "\n"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
-from stance import atomic
+from stance import atomic, markdown
 from stance.report import figures
 from stance.report.timeline import label_shares
 from stance.run_folder import read_json as _json
@@ -65,18 +65,17 @@ def results_table(evaluation: dict, task: str) -> tuple[str, pd.DataFrame]:
     """Markdown table of one task's runs (best first) and the frame the comparison figure uses."""
     runs = {n: r for n, r in evaluation["runs"].items() if r["task"] == task}
     labels = next(iter(runs.values()))["labels"]
-    lines = ["| model | macro-F1 (mean ± std over seeds) [95% CI] | accuracy | ECE | "
-             + " | ".join(f"F1 {lab}" for lab in labels) + " |", "|---" * (4 + len(labels)) + "|"]
-    rows = []
+    cells, rows = [], []
     for name, r in sorted(runs.items(), key=lambda kv: -kv[1]["macro_f1"]["mean"]):
         model = name.split("-", 1)[1] if name.startswith(f"{task}-") else name
         m = r["macro_f1"]
-        lines.append(f"| {model} | {_fmt_ci(m)} | {r['accuracy']['mean']:.3f} | {r['ece']['mean']:.3f} | "
-                     + " | ".join(f"{r['per_class'][lab]['f1']:.3f}" for lab in labels) + " |")
+        cells.append([model, _fmt_ci(m), f"{r['accuracy']['mean']:.3f}", f"{r['ece']['mean']:.3f}",
+                      *(f"{r['per_class'][lab]['f1']:.3f}" for lab in labels)])
         rows.append({"task": task, "model": model, "f1": m["mean"], "lo": m["ci_low"], "hi": m["ci_high"],
                      "seed_f1": m["values"]})
     n_items, n_units = next(iter(runs.values()))["n_items"], next(iter(runs.values()))["n_units"]
-    lines.append("")
+    lines = [markdown.table(["model", "macro-F1 (mean ± std over seeds) [95% CI]", "accuracy", "ECE",
+                             *(f"F1 {lab}" for lab in labels)], cells), ""]
     lines.append(f"Test split: {n_items} statements from {n_units} articles; seeds: "
                  f"{', '.join(str(s) for s in next(iter(runs.values()))['seeds'])}.")
     return "\n".join(lines), pd.DataFrame(rows)
@@ -121,14 +120,12 @@ def paired_table(evaluation: dict, task: str) -> str:
     # pairs led by a learned non-TF-IDF model first; within them, the strongest first
     pairs.sort(key=lambda p: (not is_challenger(runs[p["a"]]["model_type"]),
                               -runs[p["a"]]["macro_f1"]["mean"], -runs[p["b"]]["macro_f1"]["mean"]))
-    lines = ["| model a | model b | Δ macro-F1 (a − b) | 95% CI | p (article bootstrap) | p (randomisation) |",
-             "|---|---|---|---|---|---|"]
     strip = f"{task}-"
-    for p in pairs:
-        lines.append(f"| {p['a'].removeprefix(strip)} | {p['b'].removeprefix(strip)} | {p['diff_macro_f1']:+.3f} | "
-                     f"[{p['ci_low']:+.3f}, {p['ci_high']:+.3f}] | {p['p_bootstrap']:.3f} | "
-                     f"{p['p_randomization']:.3f} |")
-    return "\n".join(lines)
+    return markdown.table(
+        ["model a", "model b", "Δ macro-F1 (a − b)", "95% CI", "p (article bootstrap)", "p (randomisation)"],
+        [[p["a"].removeprefix(strip), p["b"].removeprefix(strip), f"{p['diff_macro_f1']:+.3f}",
+          f"[{p['ci_low']:+.3f}, {p['ci_high']:+.3f}]", f"{p['p_bootstrap']:.3f}", f"{p['p_randomization']:.3f}"]
+         for p in pairs])
 
 
 def headline_comparison(evaluation: dict, task: str, model_dirs: Path) -> str | None:
@@ -229,14 +226,14 @@ def _gap_cell(g: dict | None) -> str:
 
 def shift_table(summaries: list[dict], task: str) -> str:
     """Markdown table of one task: model | random split | temporal | leave-one-actor-out (pooled) | gaps."""
-    lines = ["| model | random split | temporal | leave-one-actor-out (pooled) | gap: temporal − random | "
-             "gap: actors − random |", "|---|---|---|---|---|---|"]
+    rows = []
     for s in sorted(summaries, key=lambda s: -s["random"]["macro_f1"]["mean"]):
-        cells = [_ci_cell(s["random"]["macro_f1"])]
+        cells = [s["name"].removeprefix(task + "-"), _ci_cell(s["random"]["macro_f1"])]
         cells += [_ci_cell(s[k]["macro_f1"]) if k in s else "-" for k in ("temporal", "actor")]
         cells += [_gap_cell(s["gaps"].get(k)) for k in ("temporal", "actor")]
-        lines.append(f"| {s['name'].removeprefix(task + '-')} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append(cells)
+    return markdown.table(["model", "random split", "temporal", "leave-one-actor-out (pooled)",
+                           "gap: temporal − random", "gap: actors − random"], rows)
 
 
 def shift_actor_table(summaries: list[dict], task: str) -> str | None:
@@ -247,15 +244,15 @@ def shift_actor_table(summaries: list[dict], task: str) -> str | None:
     names = [s["name"].removeprefix(task + "-") for s in with_actor]
     actors = sorted({a for s in with_actor for a in s["actor"]["per_actor"]},
                     key=lambda a: -max(s["actor"]["per_actor"].get(a, {}).get("n", 0) for s in with_actor))
-    lines = ["| held-out actor | gold statements | " + " | ".join(names) + " |", "|---" * (2 + len(names)) + "|"]
+    rows = []
     for a in actors:
         n = next(s["actor"]["per_actor"][a]["n"] for s in with_actor if a in s["actor"]["per_actor"])
-        cells = []
+        cells = [a, n]
         for s in with_actor:
             v = s["actor"]["per_actor"].get(a)
             cells.append(f"{v['macro_f1']:.3f} [{v['ci_low']:.3f}, {v['ci_high']:.3f}]" if v else "-")
-        lines.append(f"| {a} | {n} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append(cells)
+    return markdown.table(["held-out actor", "gold statements", *names], rows)
 
 
 def shift_section(shift_dir: Path, tasks: list[str]) -> str | None:
@@ -363,7 +360,7 @@ def pinned_section(exp: "ExperimentConfig", paths: "Paths", card: dict) -> str |
             if (run_dir / "summary.json").exists():
                 n_old, f_old, n_new, f_new = subset_scores(run_dir, old_articles)
                 fmt = lambda f: "n/a" if f is None else f"{f:.3f}"  # noqa: E731
-                rows.append(f"| {task} | {model_config.stem} | {n_old} | {fmt(f_old)} | {n_new} | {fmt(f_new)} |")
+                rows.append([task, model_config.stem, n_old, fmt(f_old), n_new, fmt(f_new)])
     if not rows:
         return None
     return "\n".join([
@@ -371,8 +368,8 @@ def pinned_section(exp: "ExperimentConfig", paths: "Paths", card: dict) -> str |
         f"The split is pinned: the articles listed in `{pinned['file']}` keep the split they had, so their test "
         "statements are the earlier test split, scored here by models trained on the grown corpus (compare with "
         "the earlier report's numbers), next to the test statements added since (seed-mean macro-F1, no intervals):",
-        "", "| task | model | earlier test statements | macro-F1 | new test statements | macro-F1 |",
-        "|---|---|---|---|---|---|", *rows, ""])
+        "", markdown.table(["task", "model", "earlier test statements", "macro-F1", "new test statements",
+                            "macro-F1"], rows), ""])
 
 
 def sweep_section(exp: "ExperimentConfig", paths: "Paths") -> str | None:
@@ -533,8 +530,7 @@ def _write_html(exp: "ExperimentConfig", out: Path, gold: pd.DataFrame, label_na
 
 def _counts_table(counts: dict[str, int], header: str) -> str:
     total = sum(counts.values()) or 1
-    rows = [f"| {k} | {v} | {v / total:.1%} |" for k, v in counts.items()]
-    return "\n".join([f"| {header} | statements | share |", "|---|---|---|", *rows])
+    return markdown.table([header, "statements", "share"], [[k, v, f"{v / total:.1%}"] for k, v in counts.items()])
 
 
 def render_report(exp: "ExperimentConfig", paths: "Paths", card: dict, sections: list[str], written: dict[str, str],
@@ -551,8 +547,8 @@ def render_report(exp: "ExperimentConfig", paths: "Paths", card: dict, sections:
              f"{card['total']['rows']} gold statements from {card['total']['articles']} articles "
              f"(split: {card['split']['strategy']}, seed {card['split']['seed']}; grouped by article, near-duplicate "
              f"cluster and identical statement text; leakage check: {card['leakage_check']}).", "",
-             "| split | statements | articles |", "|---|---|---|",
-             *[f"| {s} | {v['rows']} | {v['articles']} |" for s, v in splits.items()], "",
+             markdown.table(["split", "statements", "articles"], [[s, v["rows"], v["articles"]]
+                                                                  for s, v in splits.items()]), "",
              _counts_table(card["total"]["labels"], "stance"), "",
              _counts_table({k: v for k, v in card["total"]["sentiment"].items() if v}, "sentiment"), "",
              f"The full dataset card is `{rel(paths.dataset)}/README.md`.", ""]

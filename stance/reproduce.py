@@ -15,7 +15,7 @@ from pathlib import Path
 
 from stance import atomic
 from stance.experiment import ExperimentConfig, Paths, load_experiment, run_name
-from stance.run_folder import read_json, require_complete_run
+from stance.run_folder import best_on_dev, require_complete_run
 from stance.stages import StageRunner
 
 
@@ -72,13 +72,12 @@ def _eval_extraction(exp: ExperimentConfig, paths: Paths, gold_paths: list[Path]
 
 def _best_model(paths: Paths, task: str, stems: list[str]) -> str:
     """The model stem with the highest mean dev macro-F1 (chosen on dev, never on test)."""
-    scores: dict[str, float] = {}
     for stem in stems:
-        run_dir = paths.run_dir(task, stem)
-        require_complete_run(run_dir)
-        summary = read_json(run_dir / "summary.json")
-        scores[stem] = summary["dev"]["macro_f1"]["mean"]
-    return max(scores, key=scores.__getitem__)
+        require_complete_run(paths.run_dir(task, stem))
+    best = best_on_dev(paths.run_dir(task, stem) for stem in stems)
+    if best is None:
+        raise ValueError(f"no models for task {task!r} to choose from")
+    return stems[[paths.run_dir(task, stem) for stem in stems].index(best)]
 
 
 def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:

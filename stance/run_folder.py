@@ -8,6 +8,7 @@ short) is refused by `evaluate`, `predict` and `reproduce`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +46,14 @@ def require_complete_run(run_dir: str | Path) -> dict:
                          "train it again with `stance train`", path=run_dir)
     read_json(run_dir / "summary.json")
     return info
+
+
+def best_on_dev(run_dirs: Iterable[str | Path]) -> Path | None:
+    """The run with the highest mean dev macro-F1 in its summary.json (the first on a tie; None for
+    no runs): the one rule by which the study picks a model, never looking at test."""
+    best, score = None, float("-inf")
+    for run_dir in run_dirs:
+        dev = read_json(Path(run_dir) / "summary.json")["dev"]["macro_f1"]["mean"]
+        if dev > score:
+            best, score = Path(run_dir), dev
+    return best

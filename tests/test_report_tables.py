@@ -76,3 +76,32 @@ def test_headline_names_the_swept_models_from_their_run_folders(tmp_path):
     line = headline_comparison(EVALUATION, "stance", tmp_path)
     assert "Models with a sweep (tfidf_svm) had their settings chosen on the same dev split" in line
     assert line.endswith("; rules, tfidf_logreg, transformer were not swept.")
+
+
+def test_best_on_dev_is_the_one_rule_for_picking_a_model(tmp_path):
+    import json
+
+    import pytest
+
+    from stance.errors import InputError
+    from stance.experiment import Paths
+    from stance.reproduce import _best_model
+    from stance.run_folder import best_on_dev
+
+    class Exp:  # the two fields Paths reads
+        work_dir, report_dir = tmp_path, tmp_path / "report"
+
+    paths = Paths(Exp())
+    for stem, dev, test in (("a", 0.50, 0.60), ("b", 0.55, 0.40), ("c", 0.55, 0.70)):
+        d = paths.run_dir("stance", stem)
+        d.mkdir(parents=True)
+        (d / "summary.json").write_text(json.dumps({"dev": {"macro_f1": {"mean": dev}},
+                                                    "test": {"macro_f1": {"mean": test}}}))
+        (d / "run.json").write_text("{}")
+    # dev decides, never test; the first of a tie wins
+    assert best_on_dev(paths.run_dir("stance", s) for s in "abc").name == "stance-b"
+    assert _best_model(paths, "stance", ["a", "b", "c"]) == "b"
+    assert best_on_dev([]) is None
+    (paths.run_dir("stance", "c") / "run.json").unlink()
+    with pytest.raises(InputError, match="not a run folder"):
+        _best_model(paths, "stance", ["a", "b", "c"])

@@ -16,6 +16,7 @@ import yaml
 from stance import atomic, markdown
 from stance.report import figures
 from stance.report.timeline import label_shares
+from stance.run_folder import best_on_dev
 from stance.run_folder import read_json as _json
 
 if TYPE_CHECKING:
@@ -186,14 +187,9 @@ def _best_of(evaluation: dict, task: str, model_dirs: Path, kind) -> str | None:
     """The run of `task` whose model type passes `kind` (a predicate, or a type prefix) with the best mean
     dev macro-F1 (ensembles are judged with their member types, see `run_model_type`)."""
     accept = kind if callable(kind) else (lambda t: t.startswith(kind))
-    best, score = None, -1.0
-    for name, r in evaluation["runs"].items():
-        if r["task"] != task or not accept(run_model_type(model_dirs, name, r["model_type"])):
-            continue
-        dev = _json(model_dirs / name / "summary.json")["dev"]["macro_f1"]["mean"]
-        if dev > score:
-            best, score = name, dev
-    return best
+    best = best_on_dev(model_dirs / name for name, r in evaluation["runs"].items()
+                       if r["task"] == task and accept(run_model_type(model_dirs, name, r["model_type"])))
+    return None if best is None else best.name
 
 
 def reliability_frame(paths: "Paths", exp: "ExperimentConfig") -> pd.DataFrame:

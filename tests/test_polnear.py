@@ -14,9 +14,23 @@ import pytest
 from stance.cli import main
 from stance.errors import InputError
 from stance.jsonl import write_jsonl
-from stance.polnear import (Attribution, attribution_class, content_statements, cue_matches, evaluate_polnear,
-                            gold_statements, load_config, parse_ann, read_split, resolve_antecedents, roles_swapped,
-                            source_kind, speaker_matches, subject_names, swap_roles)
+from stance.polnear import (
+    Attribution,
+    attribution_class,
+    content_statements,
+    cue_matches,
+    evaluate_polnear,
+    gold_statements,
+    load_config,
+    parse_ann,
+    read_split,
+    resolve_antecedents,
+    roles_swapped,
+    source_kind,
+    speaker_matches,
+    subject_names,
+    swap_roles,
+)
 from stance.records import Statement
 
 FIXTURE = Path(__file__).parent / "fixtures" / "polnear"
@@ -227,3 +241,18 @@ def test_cli_errors_without_gold_or_release(tmp_path, capsys):
     assert main(["eval-extraction", "--polnear", str(tmp_path), "--split", "dev", "--predictions",
                  str(tmp_path / "none.jsonl")]) == 2
     assert "fetch_polnear" in capsys.readouterr().err
+
+
+def test_limit_reads_the_first_articles_of_a_split(tmp_path, capsys):
+    one = read_split(FIXTURE, "dev", limit=1)
+    both = read_split(FIXTURE, "dev")
+    assert list(one.articles) == sorted(both.articles)[:1]
+    assert {g.statement.article_id for g in one.gold} == set(one.articles)
+    assert 0 < one.n_attributions < both.n_attributions
+    pred = tmp_path / "pred.jsonl"
+    write_jsonl(pred, _predictions())
+    assert main(["eval-extraction", "--polnear", str(FIXTURE), "--split", "dev", "--predictions", str(pred),
+                 "--limit", "1", "--mismatches", str(tmp_path / "m.jsonl")]) == 0
+    assert "PolNeAR dev: 1 articles" in capsys.readouterr().out
+    assert main(["eval-extraction", "--polnear", str(FIXTURE), "--split", "dev", "--predictions", str(pred),
+                 "--limit", "0", "--mismatches", str(tmp_path / "m.jsonl")]) == 2

@@ -25,6 +25,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="where to write missed, spurious and mismatched statements (JSONL)")
     p.add_argument("-o", "--out", help="write the scores as JSON here")
     p.add_argument("--encoding", default="utf-8", help="encoding of the article files")
+    p.add_argument("--cues", choices=["statements", "attributions"], default="statements",
+                   help="statements (default): what the project's guidelines count as a statement; attributions: "
+                        "also verb objects that name what was spoken about ('discussed the war', 'criticized the "
+                        "plan'), as PolNeAR annotates every attribution (stance.cues.CueLexicon.broad)")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help="score only the first N articles (PolNeAR: of the split, in file-name order; otherwise: "
+                        "of the annotated articles, in id order), to iterate quickly")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,6 +46,12 @@ def run(args: argparse.Namespace) -> int:
     articles = {a.id: a for a in read_articles(args.articles, encoding=args.encoding).articles}
     gold = load_gold(articles, args.gold)
     annotated = sorted({g.article_id for g in gold})
+    if args.limit is not None:
+        if args.limit < 1:
+            raise InputError(f"--limit must be at least 1, not {args.limit}", field="limit")
+        annotated = annotated[:args.limit]
+        kept = set(annotated)
+        gold = [g for g in gold if g.article_id in kept]
     pred = predictions(args, [articles[a] for a in annotated])
     rep = evaluate_extraction(pred, gold, articles, threshold=args.threshold)
     print(f"articles with gold: {len(annotated)}")
@@ -52,13 +65,14 @@ def run_polnear(args: argparse.Namespace) -> int:
     given = Path(args.polnear)
     cfg = load_config(given) if given.suffix in (".yaml", ".yml") else None
     root = cfg.root if cfg else str(given)
-    split = read_split(root, args.split, cfg.annotator if cfg else "first")
+    split = read_split(root, args.split, cfg.annotator if cfg else "first", limit=args.limit)
     return report(args, evaluate_polnear(predictions(args, articles_list(split)), split, threshold=args.threshold))
 
 
 def predictions(args: argparse.Namespace, articles: list) -> list:
     """The statements to score: --predictions read from JSONL, else the extractor run on `articles`."""
     from stance.commands.extract import registry_from_args
+    from stance.cues import CueLexicon
     from stance.jsonl import read_jsonl
     from stance.quotes import extract_corpus
     from stance.records import Statement
@@ -66,7 +80,8 @@ def predictions(args: argparse.Namespace, articles: list) -> list:
     if args.predictions:
         return read_jsonl(args.predictions, Statement)
     args.no_actors = False
-    return extract_corpus(articles, registry_from_args(args))
+    lexicon = CueLexicon.broad() if getattr(args, "cues", "statements") == "attributions" else None
+    return extract_corpus(articles, registry_from_args(args), lexicon=lexicon)
 
 
 def report(args: argparse.Namespace, rep) -> int:

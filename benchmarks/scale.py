@@ -1,21 +1,28 @@
-"""Sharded extraction on Dask against the process pool of `stance extract --workers N`.
+"""Sharded extraction on Dask against the single-process path and the process pool, over archive sizes.
 
-    python benchmarks/scale.py [--articles data/articles] [--n 2000] [--shard-size 100] [--workers 2]
-                               [--engines pool,dask] [--keep DIR]
+    python benchmarks/scale.py [--sizes 5000 10000 20000] [--shard-size 100]
+                               [--engines single,pool:2,dask:1,dask:2] [--articles data/articles] [--keep DIR]
 
-Builds a synthetic archive by repeating the sample corpus (ids made unique) to `--n` articles,
-written as JSONL shards of `--shard-size` articles, then times on the same shards:
+For each size, builds a synthetic archive by repeating the sample corpus to that many articles (ids
+made unique: `<id>~<repeat>`), written as JSONL shards of `--shard-size` articles, then times on the
+same shards each engine, each in a fresh Python process (so that peak memory is per run):
 
-- `pool`: the current path, `stance extract --workers N` (read all articles, a process pool,
-  one output file);
-- `dask`: `stance extract --engine dask --workers N` (a LocalCluster of N processes, one
-  Parquet file per shard, manifest);
-- `single`: one process (add it to --engines); `dask:1`, `pool:4`: another worker count.
+- `single`: the current path, `stance extract` (all articles read, one process, one output file);
+- `pool:N`: `stance extract --workers N` (all articles read, a process pool of N, one output file);
+- `dask:N`: `stance extract --engine dask --workers N` (a LocalCluster of N one-thread processes with
+  the toolkit's worker settings, `stance.scale.local_cluster`; one Parquet file per shard, manifest);
+- `dask-defaults:N`: the same on a LocalCluster with Dask's default worker settings (profiler on,
+  MALLOC_TRIM_THRESHOLD_ set), to see what stance.scale.WORKER_CONFIG buys.
 
-and prints shards/s, articles/s, statements/s and words/s side by side, with the start-up time
-(pool: starting the processes and loading spaCy in each, measured on a pool of its own and
-subtracted, since extract_corpus starts its pool inside the clock; dask: cluster start and spaCy on
-each worker, outside the clock) and the peak resident memory per worker. Without data/ it falls back to the test fixtures.
+It prints, per size and engine, articles/s, words/s and statements/s (after start-up: starting the
+processes and loading spaCy in each is reported apart: for the pool it is measured on a pool of its
+own and subtracted, since extract_corpus starts its pool inside the clock), the speed-up over
+`single`, articles per CPU-second of the workers (the per-core rate: less sensitive to other load
+than the wall clock; for the pool, less its start-up measured apart), the peak resident memory of
+the biggest worker (for `single`: the one process) and of the driver process, and the load average (1 min) before and after each run: other processes on the
+machine slow every engine, and a 2-worker engine on 2 shared cores most of all.
+
+A quick run: `--sizes 1000` (about a minute on 2 cores). Without data/ it falls back to the test fixtures.
 A benchmark, not a test: the numbers depend on the machine (and on what else runs on it).
 """
 from __future__ import annotations
@@ -25,6 +32,7 @@ import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +44,8 @@ sys.path.insert(0, str(ROOT))
 from stance.actors import load_registry  # noqa: E402
 from stance.corpus import read_articles  # noqa: E402
 from stance.records import Article  # noqa: E402
+
+ENGINES = "single,pool:2,dask:1,dask:2"
 
 
 def sample_articles(path: Path) -> list[Article]:
@@ -68,6 +78,15 @@ def write_shards(sample: list[Article], n: int, shard_size: int, folder: Path) -
     return shards, words
 
 
+def _mb(kb: int) -> float:
+    return kb / 1024  # ru_maxrss is in KiB on Linux
+
+
+def _cpu(who: int) -> float:
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
+
+
 def _loaded(_: int) -> bool:
     from stance import quotes
 
@@ -89,25 +108,33 @@ def run_pool(shards: Path, out: Path, registry, workers: int) -> dict:
     else:
         nlp = load_nlp()
     startup = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    warm_cpu = _cpu(resource.RUSAGE_CHILDREN)  # the start-up pool's, or none
+    t0, c0 = time.perf_counter(), time.process_time()
     articles = read_articles(shards).articles
     statements = extract_corpus(articles, registry, workers=workers, nlp=nlp)
     write_statements(out / "statements.parquet", statements)
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     if workers > 1:  # its pool started inside the clock: take out the start-up measured above
         seconds -= startup
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN if workers > 1 else resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": seconds, "startup": startup, "statements": len(statements), "peak_mb": peak / 1024}
+        cpu = _cpu(resource.RUSAGE_CHILDREN) - 2 * warm_cpu  # the pool's workers, less their start-up
+    own = _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    kids = _mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)  # the biggest pool process
+    return {"seconds": seconds, "startup": startup, "statements": len(statements), "cpu": cpu,
+            "worker_mb": kids if workers > 1 else own, "driver_mb": own}
 
 
-def run_dask(shards: Path, out: Path, registry, workers: int) -> dict:
+def run_dask(shards: Path, out: Path, registry, workers: int, defaults: bool = False) -> dict:
     from distributed import Client, LocalCluster
 
-    from stance.scale import extract_shards
+    from stance.scale import extract_shards, local_cluster
 
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=40)
+    if defaults:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=40)
+    else:
+        cluster = local_cluster(workers)
     client = Client(cluster)
     startup = time.perf_counter() - t0
     try:
@@ -118,51 +145,93 @@ def run_dask(shards: Path, out: Path, registry, workers: int) -> dict:
         cluster.close()
     if s.failed:
         raise SystemExit(f"failed shards: {[r.name for r in s.failed]}")
-    return {"seconds": s.seconds, "startup": startup + s.startup, "statements": s.statements,
-            "peak_mb": max(peaks.values()) / 1024}
+    return {"seconds": s.seconds, "startup": startup + s.startup, "statements": s.statements, "cpu": s.cpu,
+            "worker_mb": _mb(max(peaks.values())), "driver_mb": _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)}
+
+
+def one(spec: str, shards: Path, out: Path, actors: str) -> dict:
+    """Run one engine (`single`, `pool:N`, `dask:N`, `dask-defaults:N`) in this process."""
+    registry = load_registry(actors) if Path(actors).exists() else None
+    engine, _, n = spec.partition(":")
+    workers = 1 if engine == "single" else int(n or 2)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    if engine in ("dask", "dask-defaults"):
+        return run_dask(shards, out, registry, workers, defaults=engine == "dask-defaults")
+    if engine in ("single", "pool"):
+        return run_pool(shards, out, registry, workers)
+    raise SystemExit(f"unknown engine {spec!r}: single, pool:N, dask:N or dask-defaults:N")
+
+
+def label_of(spec: str) -> str:
+    engine, _, n = spec.partition(":")
+    return {"single": "single process", "pool": f"--workers {n or 2} (process pool)",
+            "dask": f"--engine dask --workers {n or 2}",
+            "dask-defaults": f"dask --workers {n or 2}, Dask defaults"}.get(engine, spec)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", default=str(ROOT / "data" / "articles"))
     ap.add_argument("--actors", default=str(ROOT / "configs" / "actors"))
-    ap.add_argument("--n", type=int, default=2000, help="articles in the synthetic archive (default 2000)")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[5000, 10000, 20000],
+                    help="archive sizes in articles (default 5000 10000 20000)")
+    ap.add_argument("--n", type=int, help=argparse.SUPPRESS)  # the old single size
     ap.add_argument("--shard-size", type=int, default=100, help="articles per shard (default 100)")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--engines", default="pool,dask",
-                    help="comma-separated: single, pool, dask; pool:N / dask:N for N workers (default --workers)")
+    ap.add_argument("--engines", default=ENGINES,
+                    help=f"comma-separated: single, pool:N, dask:N, dask-defaults:N (default {ENGINES})")
     ap.add_argument("--keep", help="build the shards and outputs in this folder and keep them")
+    ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one engine, print its numbers as JSON
+    ap.add_argument("--shards", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one, Path(args.shards), Path(args.out), args.actors)))
+        return 0
 
-    registry = load_registry(args.actors) if Path(args.actors).exists() else None
+    sizes = [args.n] if args.n else args.sizes
+    specs = [e.strip() for e in args.engines.split(",") if e.strip()]
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="stance-scale-"))
+    sample = sample_articles(Path(args.articles))
+    print(f"sample: {len(sample)} articles repeated; {os.cpu_count()} CPUs; engines: {', '.join(specs)}; "
+          f"shards of {args.shard_size} articles; each run in a fresh process", flush=True)
+    table = []
     try:
-        n_shards, words = write_shards(sample_articles(Path(args.articles)), args.n, args.shard_size,
-                                       base / "shards")
-        print(f"archive: {args.n} articles, {words:,} words, {n_shards} shards of {args.shard_size}; "
-              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other processes slow every engine)")
-        rows = []
-        for spec in args.engines.split(","):
-            engine, _, n = spec.partition(":")
-            workers = 1 if engine == "single" else int(n or args.workers)
-            out = base / f"out-{engine}-{workers}"
-            shutil.rmtree(out, ignore_errors=True)
-            out.mkdir(parents=True)
-            r = (run_dask if engine == "dask" else run_pool)(base / "shards", out, registry, workers)
-            label = {"single": "single process", "pool": f"--workers {workers} (process pool)",
-                     "dask": f"--engine dask --workers {workers}"}[engine]
-            rows.append((label, r))
-            print(f"  {label}: {r['seconds']:.1f} s", flush=True)
+        for size in sizes:
+            shards = base / f"archive-{size}"
+            shutil.rmtree(shards, ignore_errors=True)
+            n_shards, words = write_shards(sample, size, args.shard_size, shards)
+            print(f"\narchive: {size} articles, {words:,} words, {n_shards} shards", flush=True)
+            for spec in specs:
+                load0 = os.getloadavg()[0]
+                t0 = time.perf_counter()
+                proc = subprocess.run([sys.executable, __file__, "--one", spec, "--shards", str(shards),
+                                       "--out", str(base / f"out-{size}-{spec.replace(':', '-')}"),
+                                       "--actors", args.actors], capture_output=True, text=True)
+                if proc.returncode != 0:
+                    print(f"  {label_of(spec)}: failed\n{proc.stderr[-3000:]}", flush=True)
+                    continue
+                r = json.loads(proc.stdout.strip().splitlines()[-1])
+                r.update(size=size, spec=spec, words=words, shards=n_shards, load0=load0, load1=os.getloadavg()[0],
+                         wall=time.perf_counter() - t0)
+                table.append(r)
+                print(f"  {label_of(spec)}: {r['seconds']:.1f} s ({size / r['seconds']:.1f} articles/s) "
+                      f"after {r['startup']:.1f} s start-up; load {load0:.2f} -> {r['load1']:.2f}", flush=True)
         print()
-        print(f"{'engine':<34} {'start-up s':>10} {'shards/s':>9} {'articles/s':>11} {'statements/s':>13} "
-              f"{'words/s':>9} {'peak MB/worker':>15}")
-        for label, r in rows:
+        print(f"{'articles':>8} {'engine':<32} {'articles/s':>10} {'words/s':>9} {'statements/s':>12} "
+              f"{'vs single':>9} {'art/CPU-s':>9} {'worker MB':>9} {'driver MB':>9} {'start s':>7} {'load':>11}")
+        for r in table:
+            single = next((x for x in table if x["size"] == r["size"] and x["spec"] == "single"), None)
+            speed = f"{single['seconds'] / r['seconds']:.2f}x" if single else "-"
             sec = r["seconds"]
-            print(f"{label:<34} {r['startup']:>10.1f} {n_shards / sec:>9.2f} {args.n / sec:>11.1f} "
-                  f"{r['statements'] / sec:>13.1f} {words / sec:>9,.0f} {r['peak_mb']:>15.0f}")
-        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
-        if len({r["statements"] for _, r in rows}) > 1:
-            print("warning: the engines found different numbers of statements")
+            print(f"{r['size']:>8} {label_of(r['spec']):<32} {r['size'] / sec:>10.1f} {r['words'] / sec:>9,.0f} "
+                  f"{r['statements'] / sec:>12.1f} {speed:>9} {r['size'] / r['cpu']:>9.1f} {r['worker_mb']:>9.0f} "
+                  f"{r['driver_mb']:>9.0f} {r['startup']:>7.1f} {r['load0']:>5.2f}-{r['load1']:<5.2f}")
+        for size in sizes:
+            found = {r["statements"] for r in table if r["size"] == size}
+            if len(found) > 1:
+                print(f"warning: the engines found different numbers of statements at {size} articles: {sorted(found)}")
+        print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)

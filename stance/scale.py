@@ -24,13 +24,18 @@ shard (a bug, a killed worker) is reported and left out of the manifest, so the 
 retries it. None of them stops the other shards.
 
 Workers: `--scheduler ADDRESS` uses an existing cluster; otherwise a `LocalCluster` of
-`workers` processes (one thread each) is started and closed here. spaCy and the Extractor
-are loaded once per worker by a `WorkerPlugin`, not once per shard.
+`workers` processes (one thread each, WORKER_CONFIG) is started and closed here. spaCy and the
+Extractor are loaded once per worker by a `WorkerPlugin`, not once per shard. The dashboard's
+address is printed; a progress bar counts the shards on a terminal (plain lines in a log).
+
+Article ids repeated across shards (each worker sees one shard) are found after the run from the
+output shards' `article_id` column and counted in the manifest (`duplicates`); the aggregation counts
+such an article once, from its first shard.
 
 `aggregate_shares(out_dir, labels)` computes the label shares per actor and period, with
-article-bootstrap intervals, from the statement shards with DuckDB (pyarrow when DuckDB is
-not installed), holding only per-article counts in memory; its rows match
-`stance.report.timeline.label_shares`.
+article-bootstrap intervals, from the statement shards with pyarrow (DuckDB when installed, the
+`scale` extra), holding only per-article counts in memory; its rows match
+`stance.report.timeline.label_shares`. docs/SCALE.md: running on a cluster.
 """
 from __future__ import annotations
 
@@ -53,6 +58,7 @@ SHARD_SUFFIXES = {".jsonl", ".csv", ".txt", ".html", ".htm", ".parquet"}
 ARTICLE_BATCH = 64  # articles extracted and written together within a shard
 PLUGIN_NAME = "stance-extractor"
 MANIFEST_EVERY = 5.0  # seconds between manifest rewrites once it holds 1000 shards or more
+PROGRESS_EVERY = 10.0  # seconds between progress lines when the output is not a terminal
 
 
 # ----------------------------------------------------------------------------- schema
@@ -190,6 +196,7 @@ class ShardResult:
     words: int = 0
     error: str | None = None
     seconds: float = 0.0
+    cpu: float = 0.0  # CPU seconds of the worker process while it ran the shard
 
     def manifest_entry(self) -> dict:
         """The manifest record: no timings, so that reruns write the same bytes."""
@@ -291,7 +298,7 @@ def process_shard(path: str | Path, out_dir: str | Path, name: str, extractor,
     from stance.corpus import Reject
 
     path, out_dir = Path(path), Path(out_dir)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = ShardResult(name=name, input=str(path), fingerprint=fingerprint(path))
     stmt_path, rej_path = output_paths(out_dir, name)
     schema = output_schema([p.task for p in predictors])
@@ -313,7 +320,7 @@ def process_shard(path: str | Path, out_dir: str | Path, name: str, extractor,
             pending = []
             try:
                 items = _statement_items(path, encoding) if statement_input else iter_shard(path, encoding)
-                for line, raw, got in items:
+                for _line, raw, got in items:
                     if isinstance(got, InputError):
                         rejects.append(Reject(str(path), got.line, got.field, got.reason, raw).as_dict())
                         continue
@@ -337,7 +344,7 @@ def process_shard(path: str | Path, out_dir: str | Path, name: str, extractor,
         write_jsonl(rej_path, rejects)
     else:
         rej_path.unlink(missing_ok=True)  # from an earlier run of a since-corrected shard
-    res.seconds = time.perf_counter() - t0
+    res.seconds, res.cpu = time.perf_counter() - t0, time.process_time() - c0
     return res
 
 
@@ -349,12 +356,17 @@ except ImportError:  # distributed not installed: only the aggregation is usable
     _WorkerPlugin = object
 
 
+EXTRACTOR_LOADS = 0  # spaCy pipelines this process has loaded through make_extractor (one per worker)
+
+
 def make_extractor(registry, context_chars: int):
     """An Extractor with its spaCy pipeline loaded."""
+    global EXTRACTOR_LOADS
     from stance.quotes import Extractor
 
     ex = Extractor(registry, context_chars=context_chars)
     _ = ex.nlp  # load spaCy now, once
+    EXTRACTOR_LOADS += 1
     return ex
 
 
@@ -437,9 +449,11 @@ def read_manifest(out_dir: Path) -> dict:
     return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else {}
 
 
-def write_manifest(out_dir: Path, settings: dict, shards: dict[str, dict]) -> None:
+def write_manifest(out_dir: Path, settings: dict, shards: dict[str, dict], duplicates: dict | None = None) -> None:
     data = {"version": MANIFEST_VERSION, "settings": settings,
             "shards": {k: shards[k] for k in sorted(shards)}}
+    if duplicates is not None:
+        data["duplicates"] = duplicates
     atomic.write_text(out_dir / MANIFEST, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -455,6 +469,7 @@ class ScaleSummary:
     done: list[ShardResult] = field(default_factory=list)
     failed: list[ShardResult] = field(default_factory=list)
     dashboard: str | None = None
+    duplicates: object = None  # duplicate_articles() of the output shards (a DataFrame), after the run
     seconds: float = 0.0  # extraction, after the cluster has started and loaded spaCy
     startup: float = 0.0  # starting the cluster and loading spaCy on its workers
 
@@ -474,18 +489,55 @@ class ScaleSummary:
     def words(self) -> int:
         return sum(r.words for r in self.done)
 
+    @property
+    def cpu(self) -> float:
+        """CPU seconds the workers spent on the shards (the per-core rate is articles / cpu)."""
+        return sum(r.cpu for r in self.done)
+
+
+# Worker settings for the CPU-bound spaCy work, on the LocalCluster the toolkit starts (on a cluster of
+# your own, see docs/SCALE.md). Dask's statistical profiler samples every thread's stack 100 times a
+# second (5-8% of a worker's CPU here). Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in the workers'
+# environment, which turns off glibc's dynamic mmap threshold: every numpy buffer of the parser over
+# 128 KiB is then mmap'ed and unmapped again (2.3x the page faults, some 7% more CPU here); we leave it unset
+# and fix the mmap threshold at glibc's own ceiling (32 MiB), which also holds when the variable is
+# inherited. Memory stays flat: a worker holds one batch of one shard. The event-loop ticks (every
+# 20 ms), the nannies' memory checks (100 ms) and the system monitor (500 ms) of the scheduler, nannies
+# and workers cost an idle 2-worker cluster 7% of a core here, taken from the workers on a small
+# machine; at 1 s / 1 s / 2 s, 1.3%. The ticks only watch for a blocked event loop.
+MMAP_THRESHOLD = 32 * 1024 * 1024
+WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1,
+                                            "MALLOC_MMAP_THRESHOLD_": MMAP_THRESHOLD},
+}
+
+
+def local_cluster(workers: int | None = None, processes: bool = True, threads_per_worker: int = 1,
+                  silence_logs: int = 40):
+    """A LocalCluster for extraction: `workers` processes (default: one per core) of one thread each,
+    with WORKER_CONFIG (for its scheduler, nannies and workers), and the dashboard on a free port."""
+    import os
+
+    import dask
+    from distributed import LocalCluster
+
+    n = workers or os.cpu_count() or 1
+    with dask.config.set(WORKER_CONFIG):
+        return LocalCluster(n_workers=n, threads_per_worker=threads_per_worker, processes=processes,
+                            dashboard_address=":0", silence_logs=silence_logs)
+
 
 def _open_client(scheduler: str | None, workers: int | None, processes: bool, threads_per_worker: int):
     """(client, cluster or None): a client of the cluster at `scheduler`, or of a new LocalCluster."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler:
         return Client(scheduler), None
-    import os
-
-    n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=threads_per_worker, processes=processes,
-                           dashboard_address=":0", silence_logs=40)
+    cluster = local_cluster(workers, processes, threads_per_worker)
     try:
         return Client(cluster), cluster
     except BaseException:
@@ -493,10 +545,95 @@ def _open_client(scheduler: str | None, workers: int | None, processes: bool, th
         raise
 
 
+def dashboard_link(client) -> str | None:
+    """The address of the cluster's Dask dashboard, or None when its scheduler serves none."""
+    try:
+        if not client.scheduler_info().get("services", {}).get("dashboard"):
+            return None
+        return client.dashboard_link or None
+    except Exception:  # an unusual cluster object: no link rather than no run
+        return None
+
+
+def _dashboard_line(client, local: bool) -> str:
+    import importlib.util
+
+    link = dashboard_link(client)
+    if not link:
+        return "dask dashboard: none (the scheduler serves no dashboard)"
+    if local and importlib.util.find_spec("bokeh") is None:
+        return f"dask dashboard: {link} (its pages need bokeh: pip install 'negotiation-stance[dashboard]')"
+    return f"dask dashboard: {link}"
+
+
+class ShardProgress:
+    """Progress over shards: a rich progress bar on a terminal (`bar`), else plain lines to `log`: one
+    per bad or failed shard, and a count at most every PROGRESS_EVERY seconds and at the end, so that
+    logs of long runs stay short. Bad and failed shards are always reported, above the bar."""
+
+    def __init__(self, total: int, log: Callable[[str], None], bar: bool = False, console=None) -> None:
+        self.total, self.log, self.n = total, log, 0
+        self.articles = self.statements = 0
+        self.last = time.monotonic()
+        self.progress = None
+        if bar and total:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.progress = Progress(TextColumn("shards"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("{task.fields[articles]:,} articles, {task.fields[statements]:,} "
+                                                "statements"), TimeElapsedColumn(), TimeRemainingColumn(),
+                                     console=console or Console(stderr=True), transient=False)
+            self.task = self.progress.add_task("shards", total=total, articles=0, statements=0)
+
+    def __enter__(self) -> ShardProgress:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def say(self, msg: str) -> None:
+        if self.progress is not None:
+            self.progress.console.print(msg, markup=False, highlight=False)
+        else:
+            self.log(msg)
+
+    def shard(self, res: ShardResult) -> None:
+        self.n += 1
+        self.articles += res.articles
+        self.statements += res.statements
+        head = f"[{self.n}/{self.total}] {res.name}: "
+        if res.status != "done":
+            self.say(f"{head}FAILED ({res.error}); rerun to retry it")
+        elif res.rejects:
+            arts = f"{res.articles} articles, " if res.articles or not res.statements else ""
+            self.say(f"{head}{arts}{res.statements} statements, {res.rejects} rejected -> {res.name}.rejects.jsonl")
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1, articles=self.articles, statements=self.statements)
+        elif self.n == self.total or time.monotonic() - self.last >= PROGRESS_EVERY:
+            self.log(f"[{self.n}/{self.total}] shards done: {self.articles:,} articles, "
+                     f"{self.statements:,} statements")
+            self.last = time.monotonic()
+
+
+def _quiet(msg: str) -> None:
+    return None
+
+
 def extract_shards(articles: str | Path, out_dir: str | Path, registry=None, *, scheduler: str | None = None,
                    workers: int | None = None, processes: bool = True, threads_per_worker: int = 1,
                    context_chars: int = 1000, encoding: str = "utf-8",
-                   log: Callable[[str], None] | None = None, progress: bool = True,
+                   log: Callable[[str], None] | None = None, progress: bool | None = None,
                    client=None, model_paths: Sequence[str | Path] = (), seed: int | None = None) -> ScaleSummary:
     """Extract the statements of every article shard under `articles` into `out_dir` on Dask,
     skipping the shards the manifest shows finished with the same input and settings.
@@ -504,12 +641,18 @@ def extract_shards(articles: str | Path, out_dir: str | Path, registry=None, *, 
     With `model_paths` (`stance predict --engine dask`), the statements are also classified by
     each model (run folder or saved model folder, readable by the workers); statement shards
     (e.g. an earlier `stance extract --engine dask` output) are then classified as they are.
+
+    Progress (`progress` None or True): a progress bar over the shards when `log` is the default and
+    standard error is a terminal, else lines to `log` (bad and failed shards, a count every few
+    seconds); `progress=False`: none (the summary still names bad and failed shards). Article ids
+    found in more than one shard are counted in the manifest (`duplicates`) and `summary.duplicates`.
     """
     out_dir = Path(out_dir)
     if out_dir.suffix.lower() in (".jsonl", ".parquet", ".json"):
         raise InputError("with --engine dask the output is a folder (one Parquet file per shard)", path=out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("output exists and is not a folder", path=out_dir)
+    bar = progress is not False and log is None and sys.stderr.isatty()
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     files = shard_files(articles, exclude=[out_dir])
     names = shard_names(files)
@@ -543,15 +686,15 @@ def extract_shards(articles: str | Path, out_dir: str | Path, registry=None, *, 
         if own:
             client, cluster = _open_client(scheduler, workers, processes, threads_per_worker)
         try:
-            summary.dashboard = client.dashboard_link
-            log(f"dask dashboard: {summary.dashboard}")
+            summary.dashboard = dashboard_link(client)
+            log(_dashboard_line(client, local=cluster is not None))
             client.register_plugin(ExtractorPlugin(registry, context_chars,
                                                    [str(Path(p).resolve()) for p in model_paths], seed),
                                    name=PLUGIN_NAME)
             summary.startup = time.perf_counter() - t0
             t0 = time.perf_counter()  # the throughput clock starts once spaCy is loaded on every worker
-            _run_tasks(client, todo, out_dir, encoding, manifest, settings, summary,
-                       log if progress else (lambda msg: None))
+            with ShardProgress(len(todo), log if progress is not False else _quiet, bar=bar) as pb:
+                _run_tasks(client, todo, out_dir, encoding, manifest, settings, summary, pb)
             _remove_stale_temps(out_dir, [r.name for r in summary.done])  # left by workers killed mid-write
         finally:
             if own:
@@ -559,6 +702,8 @@ def extract_shards(articles: str | Path, out_dir: str | Path, registry=None, *, 
                 if cluster is not None:
                     cluster.close()
     summary.seconds = time.perf_counter() - t0
+    summary.duplicates = duplicate_articles([output_paths(out_dir, n)[0] for n in sorted(manifest)], out_dir)
+    write_manifest(out_dir, settings, manifest, duplicates_entry(summary.duplicates))
     return summary
 
 
@@ -571,16 +716,24 @@ def _remove_stale_temps(out_dir: Path, names: Sequence[str]) -> None:
             tmp.unlink(missing_ok=True)
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _run_tasks(client, todo, out_dir: Path, encoding: str, manifest: dict, settings: dict,
-               summary: ScaleSummary, log) -> None:
+               summary: ScaleSummary, progress: ShardProgress) -> None:
     """Submit the shards in a bounded window; record each finished one in the manifest as it lands
-    (`log` gets one progress line per shard)."""
+    and report it to `progress`."""
     from distributed import as_completed
 
     threads = sum(client.nthreads().values()) or 1
     window = max(4, 4 * threads)
-    queue = list(reversed(todo))
-    total = len(todo)
+    # the biggest shards first, so that the last to finish are short and no worker idles long at the end
+    # (popped from the end; shards of one size in name order)
+    queue = sorted(sorted(todo, key=lambda t: t[1], reverse=True), key=lambda t: _size(t[0]))
 
     names: dict[str, str] = {}  # future key -> shard name
 
@@ -596,7 +749,6 @@ def _run_tasks(client, todo, out_dir: Path, encoding: str, manifest: dict, setti
     last_write = time.monotonic()
     unwritten = 0
     futures = [submit() for _ in range(min(window, len(queue)))]
-    done_n = 0
     ac = as_completed(futures)
     try:
         for fut in ac:
@@ -606,7 +758,6 @@ def _run_tasks(client, todo, out_dir: Path, encoding: str, manifest: dict, setti
             except Exception as exc:  # a worker killed again and again, a lost connection
                 res = ShardResult(name=name, input="", status="failed", error=f"{type(exc).__name__}: {exc}")
             fut.release()
-            done_n += 1
             if res.status == "done":
                 manifest[res.name] = res.manifest_entry()
                 unwritten += 1
@@ -614,12 +765,9 @@ def _run_tasks(client, todo, out_dir: Path, encoding: str, manifest: dict, setti
                     write_manifest(out_dir, settings, manifest)
                     last_write, unwritten = time.monotonic(), 0
                 summary.done.append(res)
-                bad = f", {res.rejects} rejected -> {res.name}.rejects.jsonl" if res.rejects else ""
-                arts = f"{res.articles} articles, " if res.articles or not res.statements else ""
-                log(f"[{done_n}/{total}] {res.name}: {arts}{res.statements} statements{bad}")
             else:
                 summary.failed.append(res)
-                log(f"[{done_n}/{total}] {res.name}: FAILED ({res.error}); rerun to retry it")
+            progress.shard(res)
             if queue:
                 ac.add(submit())
     finally:
@@ -639,7 +787,7 @@ def run_extract(args) -> int:
         raise InputError("--articles-out is not available with --engine dask")
     s = extract_shards(args.articles, args.out, registry_from_args(args), scheduler=args.scheduler,
                        workers=args.workers, context_chars=args.context_chars, encoding=args.encoding,
-                       progress=not args.no_progress)
+                       progress=False if args.no_progress else None)
     return print_summary(s)
 
 
@@ -649,7 +797,8 @@ def run_predict(args) -> int:
     from stance.commands.extract import actors_from_args
 
     s = extract_shards(args.input, args.out, load_registry(actors_from_args(args)), scheduler=args.scheduler,
-                       workers=args.workers, model_paths=args.model, seed=args.seed)
+                       workers=args.workers, model_paths=args.model, seed=args.seed,
+                       progress=False if getattr(args, "no_progress", False) else None)
     return print_summary(s)
 
 
@@ -664,6 +813,8 @@ def print_summary(s: ScaleSummary) -> int:
     print(f"shards: {s.shards} ({s.skipped} already done, {len(s.done)} processed, {len(s.failed)} failed) "
           f"-> {s.out_dir}")
     print(f"articles: {s.articles}; statements: {s.statements}; rejected: {s.rejects} record(s)")
+    if s.duplicates is not None and len(s.duplicates):
+        print(duplicates_message(s.duplicates) + f" (listed in {s.out_dir / MANIFEST} under 'duplicates')")
     if s.done and s.seconds:
         print(f"time: {s.seconds:.1f} s after {s.startup:.1f} s of cluster start-up "
               f"({len(s.done) / s.seconds:.2f} shards/s, {s.statements / s.seconds:,.1f} statements/s, "
@@ -675,6 +826,10 @@ def print_summary(s: ScaleSummary) -> int:
 
 # ----------------------------------------------------------------------------- aggregation
 
+BACKENDS = ("auto", "duckdb", "pyarrow")
+DUPLICATE_EXAMPLES = 20  # duplicate article ids listed in the manifest (all are counted)
+
+
 def _statement_files(out_dir: str | Path) -> list[str]:
     out_dir = Path(out_dir)
     if out_dir.is_file():
@@ -685,10 +840,118 @@ def _statement_files(out_dir: str | Path) -> list[str]:
     return files
 
 
+def _duckdb(backend: str):
+    """The duckdb module for `backend` (auto: when installed), or None for pyarrow."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+    if backend == "pyarrow":
+        return None
+    try:
+        import duckdb
+    except ImportError:
+        if backend == "duckdb":
+            raise InputError("the duckdb backend needs DuckDB: pip install 'negotiation-stance[scale]'") from None
+        return None
+    return duckdb
+
+
+def _shard_name(path: str, root: Path | None) -> str:
+    p = Path(path)
+    if root is not None:
+        try:
+            p = p.resolve().relative_to(Path(root).resolve())
+        except ValueError:
+            pass
+    return p.with_suffix("").as_posix()
+
+
+def duplicate_articles(files: Sequence[str | Path], root: str | Path | None = None, backend: str = "auto"):
+    """Article ids whose statements are in more than one of the statement shards `files`: one row per
+    (article_id, shard) with its `statements` and whether it is `kept` (the first shard in sorted path
+    order; the aggregation drops the others, so an article repeated across shards counts once).
+
+    Within a shard ids are unique (a repeat is a reject); across shards the workers cannot see each
+    other, so the repeats are found here, from the `article_id` column (articles without statements
+    cannot be double counted and are not seen). `shard` is the path below `root` without `.parquet`."""
+    import pandas as pd
+
+    cols = ["article_id", "shard", "statements", "kept"]
+    files = sorted(str(f) for f in files if Path(f).exists())
+    root = Path(root) if root is not None else None
+    if not files:
+        return pd.DataFrame(columns=cols)
+    duckdb = _duckdb(backend)
+    if duckdb is not None:
+        con = duckdb.connect()
+        try:
+            con.execute("SET threads TO 2")
+            pairs = con.execute(
+                "WITH per AS (SELECT article_id, filename AS file, count(*) AS statements "
+                "FROM read_parquet(?, filename=true, union_by_name=true) WHERE article_id IS NOT NULL GROUP BY ALL), "
+                "dup AS (SELECT article_id FROM per GROUP BY article_id HAVING count(*) > 1) "
+                "SELECT per.* FROM per SEMI JOIN dup USING (article_id)", [files]).df()
+        finally:
+            con.close()
+        order = {f: i for i, f in enumerate(files)}
+        pairs["i"] = pairs["file"].map(order)
+    else:
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        first: dict[str, tuple[int, int]] = {}
+        rows: dict[str, list[tuple[int, int]]] = {}
+        for i, f in enumerate(files):
+            vc = pc.value_counts(pq.read_table(f, columns=["article_id"]).column(0))
+            for aid, n in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist()):
+                if aid is None:
+                    continue
+                if aid in first:
+                    rows.setdefault(aid, [first[aid]]).append((i, n))
+                else:
+                    first[aid] = (i, n)
+        pairs = pd.DataFrame([(aid, files[i], n, i) for aid, got in rows.items() for i, n in got],
+                             columns=["article_id", "file", "statements", "i"])
+    if pairs.empty:
+        return pd.DataFrame(columns=cols)
+    pairs = pairs.sort_values(["article_id", "i"], kind="stable").reset_index(drop=True)
+    pairs["kept"] = ~pairs.duplicated("article_id")
+    pairs["shard"] = [_shard_name(f, root) for f in pairs["file"]]
+    pairs["statements"] = pairs["statements"].astype(int)
+    return pairs[cols + ["file"]]
+
+
+def duplicates_entry(dups) -> dict:
+    """The manifest's record of duplicate article ids: counts, per shard the repeated ids whose
+    statements the aggregation leaves out, and the first few ids with their shards."""
+    if dups is None or not len(dups):
+        return {"article_ids": 0, "statements_dropped": 0}
+    dropped = dups[~dups["kept"]]
+    examples = []
+    for aid, g in dups.groupby("article_id", sort=True):
+        examples.append({"article_id": aid, "shards": list(g["shard"])})
+        if len(examples) >= DUPLICATE_EXAMPLES:
+            break
+    return {"article_ids": int(dups["article_id"].nunique()), "statements_dropped": int(dropped["statements"].sum()),
+            "by_shard": {k: int(v) for k, v in sorted(dropped.groupby("shard").size().items())},
+            "examples": examples}
+
+
+def duplicates_message(dups) -> str:
+    e = duplicates_entry(dups)
+    by = e.get("by_shard", {})
+    shards = ", ".join(f"{k} ({v})" for k, v in list(by.items())[:5]) + (", ..." if len(by) > 5 else "")
+    ex = e.get("examples", [{}])[0]
+    return (f"duplicate article ids across shards: {e['article_ids']} id(s), e.g. {ex.get('article_id')!r} in "
+            f"{' and '.join(ex.get('shards', []))}; counted once, from the first shard: "
+            f"{e['statements_dropped']} statement(s) left out of the aggregation, from {shards}")
+
+
 def article_counts(out_dir: str | Path, labels: Sequence[str], label_column: str = "stance",
-                   period: str = "quarter"):
+                   period: str = "quarter", duplicates=None, backend: str = "auto"):
     """Per-(actor_id, period, article_id, label) statement counts over all statement shards, computed
-    without loading the statements (DuckDB, or pyarrow dataset scanning without it)."""
+    without loading the statements (DuckDB, or pyarrow scanning shard by shard). The statements of an
+    article id's repeats in later shards (`duplicates`, as `duplicate_articles` gives; found here when
+    None) are left out."""
     import pandas as pd
 
     from stance.report.timeline import PERIODS, period_start
@@ -696,10 +959,10 @@ def article_counts(out_dir: str | Path, labels: Sequence[str], label_column: str
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}; expected one of {', '.join(PERIODS)}")
     files = _statement_files(out_dir)
-    try:
-        import duckdb
-    except ImportError:
-        duckdb = None
+    if duplicates is None:
+        duplicates = duplicate_articles(files, out_dir, backend)
+    dropped = duplicates[~duplicates["kept"]][["article_id", "file"]].astype(str) if len(duplicates) else None
+    duckdb = _duckdb(backend)
     if duckdb is not None:
         trunc = {"month": "date_trunc('month', date)", "quarter": "date_trunc('quarter', date)",
                  "year": "date_trunc('year', date)",
@@ -707,26 +970,33 @@ def article_counts(out_dir: str | Path, labels: Sequence[str], label_column: str
         con = duckdb.connect()
         try:
             con.execute("SET threads TO 2")
+            anti = ""
+            if dropped is not None:
+                con.register("dropped", dropped.rename(columns={"file": "filename"}))
+                anti = "ANTI JOIN dropped USING (article_id, filename) "
             df = con.execute(
                 f"SELECT actor_id, CAST({trunc} AS DATE) AS period, article_id, {label_column} AS label, "
-                f"count(*) AS n FROM read_parquet(?, union_by_name=true) "
+                f"count(*) AS n FROM read_parquet(?, union_by_name=true, filename=true) {anti}"
                 f"WHERE actor_id IS NOT NULL AND date IS NOT NULL AND {label_column} IN "
                 f"(SELECT unnest(?)) GROUP BY ALL", [files, list(labels)]).df()
         finally:
             con.close()
         df["period"] = pd.to_datetime(df["period"])
         return df
-    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
+    drop_by_file = dropped.groupby("file")["article_id"].apply(set).to_dict() if dropped is not None else {}
     parts = []
-    dataset = ds.dataset(files, format="parquet")
     cols = ["actor_id", "date", "article_id", label_column]
-    for batch in dataset.to_batches(columns=cols, batch_size=65536):
-        b = batch.to_pandas().rename(columns={label_column: "label"})
-        b = b[b["actor_id"].notna() & b["date"].notna() & b["label"].isin(labels)]
-        if len(b):
-            b = b.assign(period=period_start(b["date"], period))
-            parts.append(b.groupby(["actor_id", "period", "article_id", "label"]).size().rename("n").reset_index())
+    for f in files:
+        for batch in pq.ParquetFile(f).iter_batches(columns=cols, batch_size=65536):
+            b = batch.to_pandas().rename(columns={label_column: "label"})
+            b = b[b["actor_id"].notna() & b["date"].notna() & b["label"].isin(labels)]
+            if f in drop_by_file:
+                b = b[~b["article_id"].isin(drop_by_file[f])]
+            if len(b):
+                b = b.assign(period=period_start(b["date"], period))
+                parts.append(b.groupby(["actor_id", "period", "article_id", "label"]).size().rename("n").reset_index())
     if not parts:
         return pd.DataFrame(columns=["actor_id", "period", "article_id", "label", "n"])
     df = pd.concat(parts)
@@ -735,16 +1005,22 @@ def article_counts(out_dir: str | Path, labels: Sequence[str], label_column: str
 
 def aggregate_shares(out_dir: str | Path, labels: Sequence[str], label_column: str = "stance",
                      period: str = "quarter", n_boot: int = 1000, seed: int = 0, level: float = 0.95,
-                     source: str = "all"):
+                     source: str = "all", duplicates=None, backend: str = "auto"):
     """Share of each label per (actor_id, period) over the statement shards in `out_dir`, with
     article-bootstrap intervals; the same rows (and, for one source, the same numbers) as
-    `stance.report.timeline.label_shares`, so the existing figures can draw them."""
+    `stance.report.timeline.label_shares`, so the existing figures can draw them. An article id found
+    in several shards counts once (its first shard's statements; see `duplicate_articles`), with a
+    warning when `duplicates` is not given."""
     import numpy as np
     import pandas as pd
 
     from stance.report.timeline import cell_share_rows
 
-    counts = article_counts(out_dir, labels, label_column, period)
+    if duplicates is None:
+        duplicates = duplicate_articles(_statement_files(out_dir), out_dir, backend)
+        if len(duplicates):
+            warnings.warn(duplicates_message(duplicates), stacklevel=2)
+    counts = article_counts(out_dir, labels, label_column, period, duplicates=duplicates, backend=backend)
     rng = np.random.default_rng(seed)
     index = {lab: i for i, lab in enumerate(labels)}
     rows = []

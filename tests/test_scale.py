@@ -279,8 +279,9 @@ def test_aggregate_shares_matches_label_shares(tmp_path):
                      "stance": labels[(i * 7) % 4] if (i * 7) % 4 < 3 else None, "sentiment": None, "note": None})
     out = tmp_path / "out"
     out.mkdir()
-    for k in range(3):
-        pq.write_table(pa.Table.from_pylist(rows[k::3], schema=schema), out / f"part-{k}.parquet")
+    for k in range(3):  # an article's statements in one shard, as extraction writes them
+        part = [r for r in rows if int(r["article_id"][3:]) % 3 == k]
+        pq.write_table(pa.Table.from_pylist(part, schema=schema), out / f"part-{k}.parquet")
     got = scale.aggregate_shares(out, labels, period="month", n_boot=200, seed=3)
     df = pd.DataFrame(rows).rename(columns={"stance": "label"}).assign(source="all")
     want = label_shares(df, labels, period="month", n_boot=200, seed=3)
@@ -410,3 +411,154 @@ def test_aggregate_command_writes_the_shares_and_plot_from_shards(tmp_path, caps
     assert (tmp_path / "timeline.png").stat().st_size > 2000
     assert "actor-period cells" in capsys.readouterr().out
     assert main(["aggregate", str(shard_dir), "-o", str(out), "--column", "stance; DROP TABLE x"]) == 2
+
+
+# ----------------------------------------------------------------------------- progress, duplicates, workers
+
+def test_progress_bar_on_a_terminal_and_short_lines_off_it(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    results = [scale.ShardResult(name=f"part-0{i}", input="x", articles=3, statements=5) for i in range(4)]
+    results[1].rejects = 2
+    results[2] = scale.ShardResult(name="part-02", input="x", status="failed", error="RuntimeError: boom")
+    buf = io.StringIO()
+    lines: list[str] = []
+    with scale.ShardProgress(4, lines.append, bar=True,
+                             console=Console(file=buf, force_terminal=True, width=120)) as pb:
+        for r in results:
+            pb.shard(r)
+    out = buf.getvalue()
+    assert "4/4" in out and "shards" in out and "\x1b[" in out  # a rich bar, drawn with terminal codes
+    assert "part-01: 3 articles, 5 statements, 2 rejected -> part-01.rejects.jsonl" in out
+    assert "part-02: FAILED (RuntimeError: boom)" in out and not lines
+
+    monkeypatch.setattr(scale, "PROGRESS_EVERY", 3600.0)  # off a terminal: bad shards, then a count at the end
+    with scale.ShardProgress(4, lines.append, bar=False) as pb:
+        for r in results:
+            pb.shard(r)
+    assert lines == ["[2/4] part-01: 3 articles, 5 statements, 2 rejected -> part-01.rejects.jsonl",
+                     "[3/4] part-02: FAILED (RuntimeError: boom); rerun to retry it",
+                     "[4/4] shards done: 9 articles, 15 statements"]
+    assert all("\x1b" not in x for x in lines)
+
+
+def test_duplicate_article_ids_across_shards_are_recorded_and_reported(clean_run, tmp_path, registry, client,
+                                                                       capsys):
+    corpus, out, _ = clean_run
+    work = tmp_path / "in"
+    work.mkdir()
+    for f in corpus.iterdir():
+        (work / f.name).write_bytes(f.read_bytes())
+    repeat = _articles(0, 2)  # part-00's two articles again, same ids, in a later shard
+    (work / "part-09.jsonl").write_text("".join(json.dumps(a) + "\n" for a in repeat), encoding="utf-8")
+    s = scale.extract_shards(work, tmp_path / "out", registry, client=client, log=lambda m: None)
+    dups = s.duplicates
+    assert sorted(set(dups["article_id"])) == ["s0-a0", "s0-a1"]
+    assert set(dups["shard"]) == {"part-00", "part-09"}
+    assert list(dups[dups["kept"]]["shard"].unique()) == ["part-00"]
+    per_shard = pq.read_table(out / "part-00.parquet").to_pandas()["article_id"].value_counts()
+    dropped = int(sum(per_shard.get(a, 0) for a in ["s0-a0", "s0-a1"]))
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert man["duplicates"]["article_ids"] == 2 and man["duplicates"]["statements_dropped"] == dropped > 0
+    assert man["duplicates"]["by_shard"] == {"part-09": 2}
+    assert man["duplicates"]["examples"][0] == {"article_id": "s0-a0", "shards": ["part-00", "part-09"]}
+    assert scale.print_summary(s) == 0
+    printed = capsys.readouterr().out
+    assert "duplicate article ids across shards: 2 id(s), e.g. 's0-a0' in part-00 and part-09" in printed
+    clean = json.loads((out / "manifest.json").read_text())["duplicates"]
+    assert clean == {"article_ids": 0, "statements_dropped": 0}
+
+
+def _labelled_rows(n: int = 48) -> list[dict]:
+    labels = ["open", "evasive", "rejecting"]
+    return [{"id": f"st{i}", "article_id": f"a{i // 4}", "start": i, "end": i + 1, "text": "t", "speaker": "s",
+             "actor_id": ["peskov", "zelensky"][(i // 4) % 2], "cue": "said", "kind": "direct", "context": "",
+             "date": pd.Timestamp("2025-01-10").date() + pd.Timedelta(days=45 * ((i // 4) % 6)),
+             "stance": labels[(i * 5) % 3], "sentiment": None, "note": None} for i in range(n)]
+
+
+@pytest.mark.parametrize("backend", ["pyarrow", "duckdb"])
+def test_aggregation_counts_an_article_repeated_across_shards_once(tmp_path, capsys, backend):
+    from stance.report.timeline import label_shares
+
+    if backend == "duckdb":
+        pytest.importorskip("duckdb")
+    schema = scale.statement_schema()
+    labels = ["open", "evasive", "rejecting"]
+    rows = _labelled_rows()
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    for k in range(3):
+        pq.write_table(pa.Table.from_pylist([r for r in rows if int(r["article_id"][1:]) % 3 == k], schema=schema),
+                       shards / f"part-{k}.parquet")
+    repeated = [r for r in rows if r["article_id"] in ("a0", "a4")]  # in part-0 and part-1 already
+    pq.write_table(pa.Table.from_pylist(repeated, schema=schema), shards / "part-9.parquet")
+
+    dups = scale.duplicate_articles(scale._statement_files(shards), shards, backend)
+    assert sorted(zip(dups["article_id"], dups["shard"], dups["kept"])) == [
+        ("a0", "part-0", True), ("a0", "part-9", False), ("a4", "part-1", True), ("a4", "part-9", False)]
+    assert list(dups["statements"]) == [4, 4, 4, 4]
+    with pytest.warns(UserWarning, match="duplicate article ids across shards: 2 id"):
+        got = scale.aggregate_shares(shards, labels, n_boot=100, seed=1, backend=backend)
+    want = label_shares(pd.DataFrame(rows).rename(columns={"stance": "label"}).assign(source="all"), labels,
+                        n_boot=100, seed=1)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+
+    out = tmp_path / "shares.csv"
+    assert main(["aggregate", str(shards), "-o", str(out), "--labels", ",".join(labels), "--n-boot", "20",
+                 "--backend", backend]) == 0
+    err = capsys.readouterr().err
+    assert "duplicate article ids across shards: 2 id(s)" in err and "8 statement(s) left out" in err
+    listed = pd.read_csv(tmp_path / "shares.duplicates.csv")
+    assert list(listed.columns) == ["article_id", "shard", "statements", "kept"] and len(listed) == 4
+    assert pd.read_csv(out)["n_statements"].drop_duplicates().sum() > 0
+    (shards / "part-9.parquet").unlink()
+    assert main(["aggregate", str(shards), "-o", str(out), "--labels", ",".join(labels), "--n-boot", "20"]) == 0
+    assert not (tmp_path / "shares.duplicates.csv").exists()
+
+
+def test_synthetic_benchmark_archive_has_unique_ids(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    try:
+        import scale as bench  # benchmarks/scale.py
+    finally:
+        sys.path.pop(0)
+    sample = [Article.model_validate(a) for s in range(3) for a in _articles(s, 2)]
+    n_shards, words = bench.write_shards(sample, 25, 4, tmp_path / "arch")
+    assert n_shards == 7 and words > 0
+    ids = [json.loads(line)["id"] for f in sorted((tmp_path / "arch").glob("*.jsonl"))
+           for line in f.read_text().splitlines()]
+    assert len(ids) == 25 == len(set(ids))
+    assert scale.duplicate_articles([], tmp_path).empty
+
+
+@pytest.mark.slow
+def test_local_cluster_of_two_processes_matches_and_leaks_nothing(clean_run, tmp_path, registry):
+    import psutil
+    from distributed import Client
+
+    corpus, out, _ = clean_run
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    cluster = scale.local_cluster(2, silence_logs=50)
+    client = Client(cluster)
+    try:
+        s = scale.extract_shards(corpus, tmp_path / "out", registry, client=client, log=lambda m: None)
+        info = client.run(lambda: (scale.EXTRACTOR_LOADS, os.environ.get("MALLOC_MMAP_THRESHOLD_"),
+                                   os.environ.get("OMP_NUM_THREADS")))
+        nthreads = client.nthreads()
+        profile = client.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
+    finally:
+        client.close()
+        cluster.close()
+    assert len(s.done) == 4 and not s.failed
+    assert _records(tmp_path / "out") == _records(out)  # the same statements as the threaded cluster
+    assert sorted(nthreads.values()) == [1, 1]
+    mmap = str(scale.MMAP_THRESHOLD)
+    assert sorted(info.values()) == [(1, mmap, "1"), (1, mmap, "1")]  # spaCy loaded once per worker
+    assert not any(profile.values())
+    time.sleep(0.5)
+    leaked = [p for p in psutil.Process().children(recursive=True) if p.pid not in before and p.is_running()
+              and p.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(p.cmdline())]
+    assert not leaked

@@ -45,7 +45,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "around it (default 1000)")
     p.add_argument("--cluster-threshold", type=float, default=0.8,
                    help="MinHash Jaccard threshold for near-duplicate articles (default 0.8)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (shown only on a terminal; with --engine dask, off a terminal, "
+                        "a progress line every few seconds)")
 
 
 def actors_from_args(args: argparse.Namespace) -> str | Path | None:

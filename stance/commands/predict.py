@@ -20,6 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "to a folder of classified Parquet shards (-o) with a manifest, resumable (see stance.scale)")
     p.add_argument("--scheduler", help="with --engine dask: address of an existing Dask scheduler "
                                        "(default: start a LocalCluster)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="with --engine dask: no progress bar or progress lines (the bar shows only on a terminal)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv reproduce test test-all bench clean encoders
+.PHONY: venv reproduce test test-all lint bench clean encoders
 
 venv: $(STAMP)
 
@@ -26,10 +26,15 @@ encoders: venv
 reproduce: venv
 	$(BIN)/stance reproduce experiments/negotiation.yaml
 
-test: venv
+# ruff (ruff.toml) and mypy (mypy.ini: strict on the public API) before the tests
+lint: venv
+	$(BIN)/ruff check stance tests benchmarks scripts docs
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest -q -m "not slow"
 
-test-all: venv
+test-all: lint
 	$(BIN)/python -m pytest -q
 
 bench: venv

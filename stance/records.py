@@ -78,8 +78,9 @@ class Statement(BaseModel):
     end: int = Field(ge=0)
     text: str
     speaker: str
-    speaker_name: str | None = Field(None, description="the named person a pronoun or bare title speaker refers "
-                                                       "to, when the extractor resolved it ('he' -> 'Dmitry Peskov')")
+    speaker_name: str | None = Field(default=None,  # keyword: type checkers see a default only by name
+                                     description="the named person a pronoun or bare title speaker refers "
+                                                 "to, when the extractor resolved it ('he' -> 'Dmitry Peskov')")
     actor_id: str | None = None
     cue: str = ""
     kind: StatementKind

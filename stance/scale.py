@@ -48,9 +48,13 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from stance import atomic
 from stance.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -350,10 +354,13 @@ def process_shard(path: str | Path, out_dir: str | Path, name: str, extractor,
 
 # ----------------------------------------------------------------------------- workers
 
-try:
+if TYPE_CHECKING:
     from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
-except ImportError:  # distributed not installed: only the aggregation is usable
-    _WorkerPlugin = object
+else:
+    try:
+        from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
+    except ImportError:  # distributed not installed: only the aggregation is usable
+        _WorkerPlugin = object
 
 
 EXTRACTOR_LOADS = 0  # spaCy pipelines this process has loaded through make_extractor (one per worker)
@@ -400,7 +407,7 @@ def _shard_task(path: str, out_dir: str, name: str, encoding: str) -> ShardResul
     from distributed import get_worker
 
     try:
-        plugin = get_worker().plugins[PLUGIN_NAME]
+        plugin = cast(ExtractorPlugin, get_worker().plugins[PLUGIN_NAME])  # registered under PLUGIN_NAME
         return process_shard(path, out_dir, name, plugin.extractor, encoding, predictors=plugin.predictors)
     except Exception as exc:  # reported, not recorded as done: the next run retries the shard
         return ShardResult(name=name, input=str(path), status="failed", error=f"{type(exc).__name__}: {exc}")
@@ -469,7 +476,7 @@ class ScaleSummary:
     done: list[ShardResult] = field(default_factory=list)
     failed: list[ShardResult] = field(default_factory=list)
     dashboard: str | None = None
-    duplicates: object = None  # duplicate_articles() of the output shards (a DataFrame), after the run
+    duplicates: pd.DataFrame | None = None  # duplicate_articles() of the output shards (a DataFrame), after the run
     seconds: float = 0.0  # extraction, after the cluster has started and loaded spaCy
     startup: float = 0.0  # starting the cluster and loading spaCy on its workers
 

@@ -2,12 +2,12 @@
 
     python benchmarks/extraction.py [--articles data/articles] [--gold data/annotations] [--min-articles 200]
 
-Times `stance.quotes.Extractor` on one core over at least `--min-articles` articles (the
+Times `stance.extraction.quotes.Extractor` on one core over at least `--min-articles` articles (the
 corpus repeated as needed) and textacy's direct_quotations (which needs the full spaCy
 small pipeline) on the same texts, printing articles/s and words/s by wall clock and by
 CPU time of this process (the machine may be shared; CPU time is what one core spent),
 each the best of `--repeat` runs (textacy, ten times slower, runs once).
-Then scores both on the annotated set with the rule of `stance.extraction_eval`
+Then scores both on the annotated set with the rule of `stance.extraction.evaluation`
 (token Jaccard >= 0.5, one-to-one). Without data/ it falls back to the test fixtures.
 Target: 30,000 words/s on one core for the extractor.
 """
@@ -26,11 +26,11 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stance.actors import ActorRegistry  # noqa: E402
-from stance.corpus import read_articles  # noqa: E402
-from stance.extraction_eval import evaluate_extraction  # noqa: E402
-from stance.gold import load_gold  # noqa: E402
-from stance.quotes import MODEL, Extractor, load_nlp  # noqa: E402
+from stance.corpus.readers import read_articles  # noqa: E402
+from stance.dataset.gold import load_gold  # noqa: E402
+from stance.extraction.actors import ActorRegistry  # noqa: E402
+from stance.extraction.evaluation import evaluate_extraction  # noqa: E402
+from stance.extraction.quotes import MODEL, Extractor, load_nlp  # noqa: E402
 from stance.records import Article, Statement  # noqa: E402
 
 MARKS = "\"\u201c\u201d\u201e\u00ab\u00bb'"

@@ -150,7 +150,7 @@ def cost_table(train: pd.DataFrame, test: pd.DataFrame, names: list[str], n_pred
     as on a corpus the model has not seen (the cache folder is a fresh temporary one)."""
     import tempfile
 
-    from stance.train import load_run_config
+    from stance.training.train import load_run_config
 
     print(f"\ncost of each model config (stance; vader: sentiment), one seed, cold embedding cache; "
           f"inference over {n_predict:,} statements")

@@ -51,7 +51,7 @@ def run_one(shape: str, size: int) -> dict:
     """Extract one synthetic article in this process; report time, peak RSS and output bytes."""
     import resource
 
-    from stance.quotes import Extractor, load_nlp
+    from stance.extraction.quotes import Extractor, load_nlp
     from stance.records import Article, paragraph_context
 
     nlp = load_nlp()

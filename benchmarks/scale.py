@@ -41,8 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stance.actors import load_registry  # noqa: E402
-from stance.corpus import read_articles  # noqa: E402
+from stance.corpus.readers import read_articles  # noqa: E402
+from stance.extraction.actors import load_registry  # noqa: E402
 from stance.records import Article  # noqa: E402
 
 ENGINES = "single,pool:2,dask:1,dask:2"
@@ -88,7 +88,7 @@ def _cpu(who: int) -> float:
 
 
 def _loaded(_: int) -> bool:
-    from stance import quotes
+    from stance.extraction import quotes
 
     return quotes._WORKER is not None and quotes._WORKER.nlp is not None  # forces the spaCy load
 
@@ -97,8 +97,8 @@ def run_pool(shards: Path, out: Path, registry, workers: int) -> dict:
     """The current path: all articles read, a process pool (or one process), one output file."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from stance.commands.extract import write_statements
-    from stance.quotes import _init_worker, extract_corpus, load_nlp
+    from stance.cli.commands.extract import write_statements
+    from stance.extraction.quotes import _init_worker, extract_corpus, load_nlp
 
     t0 = time.perf_counter()
     nlp = None

@@ -81,7 +81,7 @@ def missing_files() -> list[str]:
 
 def stance(*argv: str) -> None:
     """Run a `stance` command in this process; stop the benchmark if it fails."""
-    from stance.cli import main
+    from stance.cli.main import main
 
     print("$ stance " + " ".join(argv), flush=True)
     rc = main(list(argv))
@@ -114,10 +114,10 @@ def refit_scores(config: Path, seeds: list[int]) -> tuple[list[dict], int]:
     has an empty dev split that `datasets` cannot load back)."""
     import pandas as pd
 
+    from stance.evaluation.metrics import semeval_f_avg
     from stance.jsonl import write_jsonl
-    from stance.metrics import semeval_f_avg
     from stance.models import make_model
-    from stance.train import _seeded_params, load_run_config, load_task_data
+    from stance.training.train import _seeded_params, load_run_config, load_task_data
 
     cfg = load_run_config(config)
     cfg.data.path = DATASET
@@ -154,8 +154,8 @@ def embedding_available() -> str | None:
 
 def majority_per_target(dataset: Path) -> list[dict]:
     """F_avg of predicting each target's most frequent training label (no model, one 'seed')."""
-    from stance.metrics import semeval_f_avg
-    from stance.train import DataSection, load_task_data
+    from stance.evaluation.metrics import semeval_f_avg
+    from stance.training.train import DataSection, load_task_data
 
     data = load_task_data(DataSection(path=dataset, train_sources=["gold"]))
     train, test = data.splits["train"], data.splits["test"]
@@ -166,7 +166,7 @@ def majority_per_target(dataset: Path) -> list[dict]:
 
 def run_scores(run_dir: Path) -> list[dict]:
     """semeval_f_avg of every seed's test predictions of a run folder."""
-    from stance.metrics import semeval_f_avg
+    from stance.evaluation.metrics import semeval_f_avg
 
     out = []
     for seed_dir in sorted(run_dir.glob("seed_*")):
@@ -215,9 +215,9 @@ def tune(seeds: list[int]) -> None:
     import pandas as pd
     from sklearn.model_selection import StratifiedKFold
 
-    from stance.metrics import semeval_f_avg
+    from stance.evaluation.metrics import semeval_f_avg
     from stance.models import make_model
-    from stance.train import DataSection, load_task_data
+    from stance.training.train import DataSection, load_task_data
 
     data = load_task_data(DataSection(path=DATASET, train_sources=["gold"]))
     train, dev = data.splits["train"], data.splits["dev"]
@@ -285,7 +285,7 @@ def main() -> int:
     else:
         print(f"embedding_logreg: {why_not}")
 
-    from stance.train import DataSection, load_task_data
+    from stance.training.train import DataSection, load_task_data
 
     rows = [summarise("majority_per_target", "majority label of each target (train split)",
                       majority_per_target(DATASET), len(load_task_data(DataSection(path=DATASET)).splits["train"]))]

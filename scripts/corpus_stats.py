@@ -15,9 +15,9 @@ import re
 import sys
 from pathlib import Path
 
-from stance.annotate import DEFAULT_LABELS, agreement, read_labels
-from stance.corpus import read_articles
-from stance.gold import load_gold
+from stance.corpus.readers import read_articles
+from stance.dataset.annotate import DEFAULT_LABELS, agreement, read_labels
+from stance.dataset.gold import load_gold
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN_ACTORS = ["putin", "peskov", "lavrov", "zakharova", "zelensky", "podolyak", "erdogan", "macron"]

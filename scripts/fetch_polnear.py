@@ -11,7 +11,7 @@ Nothing is downloaded: get the repository yourself, e.g.
 
 Copied: data/metadata.tsv and, for the train, dev and test splits, the article texts
 (`text/*.txt`) and the brat standoff annotations (`attributions/*_<annotator>.ann`).
-The CoreNLP parses (about 1 GB) are not needed by `stance.polnear` and are left out.
+The CoreNLP parses (about 1 GB) are not needed by `stance.extraction.polnear` and are left out.
 The result (gitignored: the articles belong to their publishers):
 
     data/external/polnear/metadata.tsv

@@ -14,19 +14,17 @@ The public API (imported on first use, so `import stance` stays fast and loads n
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import Any
 
 __version__ = "0.1.0"
 
 # public name -> (module, attribute)
 _EXPORTS: dict[str, tuple[str, str]] = {
-    "read_articles": ("stance.corpus", "read_articles"),
+    "read_articles": ("stance.corpus.readers", "read_articles"),
     "extract": ("stance.api", "extract"),
-    "Extractor": ("stance.quotes", "Extractor"),
-    "ActorRegistry": ("stance.actors", "ActorRegistry"),
-    "build_dataset": ("stance.dataset_builder", "build_dataset"),
+    "Extractor": ("stance.extraction.quotes", "Extractor"),
+    "ActorRegistry": ("stance.extraction.actors", "ActorRegistry"),
+    "build_dataset": ("stance.dataset.builder", "build_dataset"),
     "load_model": ("stance.api", "load_model"),
     "train": ("stance.api", "train"),
     "evaluate": ("stance.api", "evaluate"),
@@ -34,44 +32,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Article": ("stance.records", "Article"),
     "Statement": ("stance.records", "Statement"),
 }
-# Public functions that share their name with a submodule (stance/train.py, stance/reproduce.py).
-# Importing a submodule sets it as an attribute of the package, so `stance.train` is the module
-# once anything has imported it; that module is made callable (calling it calls stance.api.train),
-# so `stance.train(config)` and `stance.train.train_run` both work.
-_CALLABLE_MODULES = ("train", "reproduce")
-
 __all__ = ["__version__", *_EXPORTS]
 
 
-class _CallableModule(types.ModuleType):
-    """A submodule that, called, runs the public function of the same name in stance.api."""
-
-    def _function(self) -> Any:
-        return getattr(importlib.import_module("stance.api"), self.__name__.rsplit(".", 1)[1])
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._function()(*args, **kwargs)
-
-    @property
-    def __signature__(self) -> Any:
-        import inspect
-
-        return inspect.signature(self._function())
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _CALLABLE_MODULES and type(value) is types.ModuleType:
-            value.__class__ = _CallableModule
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
 def __getattr__(name: str) -> Any:
-    if name in _CALLABLE_MODULES:
-        return importlib.import_module(f"{__name__}.{name}")  # the callable submodule (see above)
     if name in _EXPORTS:
         module, attribute = _EXPORTS[name]
         value = getattr(importlib.import_module(module), attribute)

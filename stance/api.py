@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from stance.actors import ActorRegistry
+    from stance.extraction.actors import ActorRegistry
+    from stance.extraction.quotes import Extractor
     from stance.models.base import StanceModel
-    from stance.quotes import Extractor
     from stance.records import Article, Statement
-    from stance.train import RunConfig
+    from stance.training.train import RunConfig
 
 # Extractors already built, keyed by registry: loading spaCy's pipeline takes a second or two, so
 # repeated `extract` calls in a notebook share one (the value keeps the registry object alive)
@@ -34,7 +34,7 @@ _EXTRACTORS: dict[Any, tuple[Any, "Extractor"]] = {}
 
 def _registry(actors: "ActorRegistry | str | Path | None") -> tuple[Any, "ActorRegistry | None"]:
     """(cache key, registry) for `actors`: a registry, a registry YAML file or folder, or None."""
-    from stance.actors import ActorRegistry
+    from stance.extraction.actors import ActorRegistry
 
     if actors is None:
         return None, None
@@ -48,7 +48,7 @@ def _registry(actors: "ActorRegistry | str | Path | None") -> tuple[Any, "ActorR
 
 
 def _extractor(actors: "ActorRegistry | str | Path | None") -> "Extractor":
-    from stance.quotes import Extractor
+    from stance.extraction.quotes import Extractor
 
     key, registry = _registry(actors)
     cached = _EXTRACTORS.get(key)
@@ -97,7 +97,7 @@ def load_model(path: str | Path, seed: int | None = None) -> "StanceModel":
     """A trained model: from a saved model folder (manifest.json), or from a run folder written by
     `train` (run.json; the seed with the best dev macro-F1, or `seed`)."""
     from stance.models import load_model as load_model_dir
-    from stance.predict import resolve_model_dir
+    from stance.training.predict import resolve_model_dir
 
     model_dir, _, _ = resolve_model_dir(path, seed)
     return load_model_dir(model_dir)
@@ -111,15 +111,15 @@ def train(config: "str | Path | RunConfig | dict[str, Any]", *, dataset: str | P
     `config` is a run config file (configs/models/*.yaml), a `RunConfig`, or a dict of the same
     content (`{"name": ..., "data": {"path": ...}, "model": {"type": ..., "params": {...}}}`). The
     keyword arguments replace the config's dataset folder (`data.path`), task, seeds, output root
-    and run name, as an experiment does (`stance.train.run_config_for`). `log` gets the progress
-    lines. Wraps `stance.train.train_run`.
+    and run name, as an experiment does (`stance.training.train.run_config_for`). `log` gets the progress
+    lines. Wraps `stance.training.train.train_run`.
     """
     from pydantic import ValidationError
 
     from stance.config import format_validation_error
     from stance.models import validate_params
-    from stance.sweep import validate_sweep
-    from stance.train import RunConfig, load_run_config, train_run
+    from stance.training.sweep import validate_sweep
+    from stance.training.train import RunConfig, load_run_config, train_run
 
     if isinstance(config, RunConfig):
         cfg = config
@@ -146,10 +146,10 @@ def evaluate(run_dirs: "str | Path | Sequence[str | Path]", out: str | Path | No
     """Score runs on their test predictions: macro-F1 per run (mean and std over seeds, bootstrap
     interval over `unit`s) and paired comparisons of the runs of one task.
 
-    Returns the result of `stance.evaluation.evaluate_runs`; with `out`, evaluation.json and
+    Returns the result of `stance.evaluation.runs.evaluate_runs`; with `out`, evaluation.json and
     evaluation.md are also written into that folder (without, nothing is kept on disk).
     """
-    from stance.evaluation import evaluate_runs
+    from stance.evaluation.runs import evaluate_runs
 
     dirs = [run_dirs] if isinstance(run_dirs, (str, Path)) else list(run_dirs)
     if out is not None:
@@ -162,7 +162,7 @@ def evaluate(run_dirs: "str | Path | Sequence[str | Path]", out: str | Path | No
 def reproduce(experiment: str | Path, force: bool = False, log: Callable[[str], Any] = print) -> Path:
     """Run every stage of an experiment (experiments/*.yaml; stages whose inputs have not changed
     are skipped unless `force`) and return the report folder."""
-    from stance.reproduce import reproduce as run_experiment
+    from stance.experiment.reproduce import reproduce as run_experiment
 
     return run_experiment(experiment, force=force, log=log)
 

@@ -17,9 +17,9 @@ from pydantic_core import PydanticUndefined
 
 # (title, "module:Class", where such a file lives)
 SECTIONS: list[tuple[str, str, str]] = [
-    ("Experiment", "stance.experiment:ExperimentConfig", "experiments/*.yaml"),
-    ("Dataset", "stance.dataset_builder:DatasetConfig", "configs/datasets/*.yaml"),
-    ("Training run", "stance.train:RunConfig", "configs/models/*.yaml"),
+    ("Experiment", "stance.experiment.config:ExperimentConfig", "experiments/*.yaml"),
+    ("Dataset", "stance.dataset.builder:DatasetConfig", "configs/datasets/*.yaml"),
+    ("Training run", "stance.training.train:RunConfig", "configs/models/*.yaml"),
     ("Model parameters: rules", "stance.models.rules:RulesParams", "model.params of type rules"),
     ("Model parameters: tfidf_logreg / tfidf_svm", "stance.models.tfidf:TfidfParams", "model.params"),
     ("Model parameters: vader", "stance.models.vader:VaderParams", "model.params of type vader"),
@@ -28,9 +28,9 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("Model parameters: setfit", "stance.models.setfit_model:SetFitParams", "model.params"),
     ("Model parameters: ensemble", "stance.models.ensemble:EnsembleParams", "model.params"),
     ("Model parameters: per_group", "stance.models.per_group:PerGroupParams", "model.params"),
-    ("Label scheme", "stance.schemes:LabelScheme", "configs/schemes/*.yaml"),
-    ("Labeling functions", "stance.labeling:LabelingConfig", "configs/labeling/*.yaml"),
-    ("Actor registry", "stance.actors:RegistryConfig", "configs/actors/*.yaml"),
+    ("Label scheme", "stance.dataset.schemes:LabelScheme", "configs/schemes/*.yaml"),
+    ("Labeling functions", "stance.dataset.labeling:LabelingConfig", "configs/labeling/*.yaml"),
+    ("Actor registry", "stance.extraction.actors:RegistryConfig", "configs/actors/*.yaml"),
 ]
 
 

@@ -1,7 +1,7 @@
 """Corpus scale: sharded, resumable extraction on Dask, and aggregation over the statement shards.
 
 `extract_shards(articles, out_dir, registry)` reads a folder or glob of article shards
-(`.jsonl`, `.parquet`, or any other format `stance.corpus` reads; one file = one shard) and
+(`.jsonl`, `.parquet`, or any other format `stance.corpus.readers` reads; one file = one shard) and
 writes, for each input shard, one Parquet statements file `OUT/<shard>.parquet` (columns:
 the `Statement` fields, fixed schema) and, when the shard has bad records, a rejects shard
 `OUT/<shard>.rejects.jsonl` (as `stance extract --skip-invalid` writes). `OUT/manifest.json`
@@ -35,7 +35,7 @@ such an article once, from its first shard.
 `aggregate_shares(out_dir, labels)` computes the label shares per actor and period, with
 article-bootstrap intervals, from the statement shards with pyarrow (DuckDB when installed, the
 `scale` extra), holding only per-article counts in memory; its rows match
-`stance.report.timeline.label_shares`. docs/SCALE.md: running on a cluster.
+`stance.experiment.report.timeline.label_shares`. docs/SCALE.md: running on a cluster.
 """
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def statement_schema():
 def shard_files(spec: str | Path, exclude: Sequence[str | Path] = ()) -> list[Path]:
     """The article shards of a folder (recursive; hidden files and the toolkit's outputs left
     out) or a glob pattern, sorted; `exclude` holds folders or files to leave out (the output)."""
-    from stance.corpus import is_stance_output
+    from stance.corpus.readers import is_stance_output
 
     spec_s = str(spec)
     skip = [Path(p).resolve() for p in exclude]
@@ -143,7 +143,7 @@ def _parquet_items(path: Path) -> Iterator[tuple]:
     """(row number, raw record, Article or InputError) for each row of a Parquet article shard."""
     import pyarrow.parquet as pq
 
-    from stance.corpus import split_multi, validate_article
+    from stance.corpus.readers import split_multi, validate_article
 
     try:
         pf = pq.ParquetFile(path)
@@ -167,7 +167,7 @@ def _parquet_items(path: Path) -> Iterator[tuple]:
 def iter_shard(path: Path, encoding: str = "utf-8") -> Iterator[tuple]:
     """(line, raw record, Article or InputError) for each record of one shard, duplicates within the
     shard turned into errors; a whole-file problem raises InputError."""
-    from stance.corpus import READERS, SUFFIXES
+    from stance.corpus.readers import READERS, SUFFIXES
 
     suffix = path.suffix.lower()
     if suffix == ".parquet":
@@ -226,7 +226,7 @@ def is_statement_shard(path: Path) -> bool:
             return {"speaker", "start", "end"} <= set(pq.read_schema(path).names)
         except Exception:
             return False
-    from stance.predict import _is_statement_file
+    from stance.training.predict import _is_statement_file
 
     return _is_statement_file(path)
 
@@ -278,7 +278,7 @@ def _rows(statements: list, predictors: Sequence) -> list[dict]:
     """Output rows of `statements`, classified by `predictors` when there are any."""
     if not predictors:
         return [s.model_dump() for s in statements]
-    from stance.predict import classify
+    from stance.training.predict import classify
 
     rows = classify(list(predictors), statements)
     for row, st in zip(rows, statements):
@@ -299,7 +299,7 @@ def process_shard(path: str | Path, out_dir: str | Path, name: str, extractor,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from stance.corpus import Reject
+    from stance.corpus.readers import Reject
 
     path, out_dir = Path(path), Path(out_dir)
     t0, c0 = time.perf_counter(), time.process_time()
@@ -369,7 +369,7 @@ EXTRACTOR_LOADS = 0  # spaCy pipelines this process has loaded through make_extr
 def make_extractor(registry, context_chars: int):
     """An Extractor with its spaCy pipeline loaded."""
     global EXTRACTOR_LOADS
-    from stance.quotes import Extractor
+    from stance.extraction.quotes import Extractor
 
     ex = Extractor(registry, context_chars=context_chars)
     _ = ex.nlp  # load spaCy now, once
@@ -392,12 +392,12 @@ class ExtractorPlugin(_WorkerPlugin):
         self.predictors: list = []
 
     def setup(self, worker) -> None:
-        from stance.corpus import UnknownKeyWarning
+        from stance.corpus.readers import UnknownKeyWarning
 
         warnings.filterwarnings("ignore", category=UnknownKeyWarning)  # not one log line per unknown key
         self.extractor = make_extractor(self.registry, self.context_chars)
         if self.model_paths:
-            from stance.predict import load_predictor
+            from stance.training.predict import load_predictor
 
             self.predictors = [load_predictor(p, self.seed) for p in self.model_paths]
 
@@ -417,7 +417,7 @@ def _shard_task(path: str, out_dir: str, name: str, encoding: str) -> ShardResul
 
 def models_of(model_paths: Sequence[str | Path], seed: int | None) -> list[dict]:
     """Task, name and manifest hash of each model (resolved without loading it)."""
-    from stance.predict import resolve_model_dir
+    from stance.training.predict import resolve_model_dir
 
     out = []
     for p in model_paths:
@@ -432,7 +432,7 @@ def models_of(model_paths: Sequence[str | Path], seed: int | None) -> list[dict]
 
 def settings_of(registry, context_chars: int, encoding: str, models: Sequence[dict] = ()) -> dict:
     """What a shard's output depends on besides its input bytes."""
-    from stance.quotes import MODEL
+    from stance.extraction.quotes import MODEL
 
     reg = None
     if registry is not None:
@@ -786,7 +786,7 @@ def _run_tasks(client, todo, out_dir: Path, encoding: str, manifest: dict, setti
 
 def run_extract(args) -> int:
     """`stance extract --engine dask`: shards in, a folder of Parquet shards and a manifest out."""
-    from stance.commands.extract import registry_from_args
+    from stance.cli.commands.extract import registry_from_args
 
     if args.context_chars < 0:
         raise InputError("--context-chars must be 0 or more")
@@ -800,8 +800,8 @@ def run_extract(args) -> int:
 
 def run_predict(args) -> int:
     """`stance predict --engine dask`: article or statement shards in, classified Parquet shards out."""
-    from stance.actors import load_registry
-    from stance.commands.extract import actors_from_args
+    from stance.cli.commands.extract import actors_from_args
+    from stance.extraction.actors import load_registry
 
     s = extract_shards(args.input, args.out, load_registry(actors_from_args(args)), scheduler=args.scheduler,
                        workers=args.workers, model_paths=args.model, seed=args.seed,
@@ -961,7 +961,7 @@ def article_counts(out_dir: str | Path, labels: Sequence[str], label_column: str
     None) are left out."""
     import pandas as pd
 
-    from stance.report.timeline import PERIODS, period_start
+    from stance.experiment.report.timeline import PERIODS, period_start
 
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}; expected one of {', '.join(PERIODS)}")
@@ -1015,13 +1015,13 @@ def aggregate_shares(out_dir: str | Path, labels: Sequence[str], label_column: s
                      source: str = "all", duplicates=None, backend: str = "auto"):
     """Share of each label per (actor_id, period) over the statement shards in `out_dir`, with
     article-bootstrap intervals; the same rows (and, for one source, the same numbers) as
-    `stance.report.timeline.label_shares`, so the existing figures can draw them. An article id found
+    `stance.experiment.report.timeline.label_shares`, so the existing figures can draw them. An article id found
     in several shards counts once (its first shard's statements; see `duplicate_articles`), with a
     warning when `duplicates` is not given."""
     import numpy as np
     import pandas as pd
 
-    from stance.report.timeline import cell_share_rows
+    from stance.experiment.report.timeline import cell_share_rows
 
     if duplicates is None:
         duplicates = duplicate_articles(_statement_files(out_dir), out_dir, backend)

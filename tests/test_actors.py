@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from stance.actors import ActorRegistry, normalize
 from stance.errors import ConfigError
+from stance.extraction.actors import ActorRegistry, normalize
 
 REGISTRY = """
 name: test

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from stance import annotate
-from stance.cli import main
+from stance.cli.main import main
+from stance.dataset import annotate
 from stance.errors import InputError
 from stance.jsonl import read_jsonl, write_jsonl
 from stance.records import Statement

@@ -45,12 +45,15 @@ def test_import_stance_is_lazy_and_lists_the_public_api():
         stance.no_such_name  # noqa: B018
 
 
-def test_train_and_reproduce_are_callable_and_stay_modules():
-    import stance.reproduce as reproduce_module
-    import stance.train as train_module
+def test_the_public_functions_are_not_shadowed_by_the_stage_modules():
+    # the stage modules live in their packages (stance.training.train, stance.experiment.reproduce), so
+    # importing them leaves `stance.train` and `stance.reproduce` the public functions of stance.api
+    import stance.api
+    import stance.experiment.reproduce as reproduce_module
+    import stance.training.train as train_module
 
-    assert callable(stance.train) and callable(stance.reproduce)
-    assert train_module.train_run and reproduce_module.run_name  # the submodules still work as modules
+    assert stance.train is stance.api.train and stance.reproduce is stance.api.reproduce
+    assert train_module.train_run and reproduce_module.reproduce
     from stance import evaluate, extract, train
 
     assert callable(train) and callable(evaluate) and callable(extract)
@@ -191,11 +194,11 @@ def test_an_embedding_model_takes_a_list_of_strings(tmp_path):
 
 
 def test_the_report_does_not_import_the_pipeline_that_runs_it():
-    # report <- reproduce, never the other way round (the experiment's Paths live in stance.experiment)
+    # report <- reproduce, never the other way round (the experiment's Paths live in stance.experiment.config)
     import subprocess
     import sys
 
-    code = "import sys, stance.report.build, stance.commands.report; print('stance.reproduce' in sys.modules)"
+    code = "import sys, stance.experiment.report.build, stance.cli.commands.report; print('stance.reproduce' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-1000:]
     assert done.stdout.strip() == "False"

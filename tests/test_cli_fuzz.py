@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model_data import build_dataset
-from stance.cli import main
+from stance.cli.main import main
 
 BASE = {"id": "a", "title": "Kremlin says talks possible", "date": "2025-05-16", "source": "fixture",
         "text": "MOSCOW, May 16 — “We are ready to continue contacts,” Kremlin spokesman Dmitry Peskov told "

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from stance.corpus import assign_clusters, read_articles
+from stance.corpus.readers import assign_clusters, read_articles
 from stance.errors import InputError
 from stance.records import Article
 

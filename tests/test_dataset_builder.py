@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from dataset_fixtures import study_config, write_corpus
-from stance.cli import main
-from stance.dataset_builder import COLUMNS, DatasetConfig, build_dataset, load_built, load_card
+from stance.cli.main import main
+from stance.dataset.builder import COLUMNS, DatasetConfig, build_dataset, load_built, load_card
+from stance.dataset.splits import normalise_text
 from stance.errors import ConfigError, InputError
-from stance.splits import normalise_text
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +192,7 @@ def test_config_problems_are_clear(tmp_path):
     path = tmp_path / "cfg.yaml"
     path.write_text("name: x\narticles: a\ngold: [g]\noutput: o\nsplitt: {}\n")
     with pytest.raises(ConfigError, match="did you mean 'split'"):
-        from stance.dataset_builder import load_dataset_config
+        from stance.dataset.builder import load_dataset_config
         load_dataset_config(path)
     with pytest.raises(ValueError, match="weak.train"):
         DatasetConfig(name="x", articles=["a"], gold=["g"], unlabeled=["u"], output="o")

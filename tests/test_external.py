@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
+from stance.dataset.external import ExternalSource, LoadReport, decode_lines, load_external
 from stance.errors import InputError
-from stance.external import ExternalSource, LoadReport, decode_lines, load_external
 
 SEMEVAL_TRAIN = (
     "ID\tTarget\tTweet\tStance\r\n"

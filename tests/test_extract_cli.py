@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from stance.cli import main
+from stance.cli.main import main
 from stance.jsonl import read_jsonl, write_jsonl
 from stance.records import Article, Statement
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from stance.extraction_eval import evaluate_extraction, jaccard, match_statements, span_tokens
+from stance.extraction.evaluation import evaluate_extraction, jaccard, match_statements, span_tokens
 from stance.records import Article, Statement
 
 TEXT = ('"We are ready to talk," Peskov said. Zelensky said Kyiv needed a clear answer from Moscow. '

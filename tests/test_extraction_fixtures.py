@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stance.actors import ActorRegistry
-from stance.cues import CueLexicon
-from stance.quotes import Extractor, extract_corpus, load_nlp
+from stance.extraction.actors import ActorRegistry
+from stance.extraction.cues import CueLexicon
+from stance.extraction.quotes import Extractor, extract_corpus, load_nlp
 from stance.records import Article, paragraph_context
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "extraction").glob("*.yaml"))

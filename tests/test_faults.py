@@ -18,11 +18,11 @@ import yaml
 
 from model_data import build_dataset
 from stance import atomic
-from stance.cli import main
+from stance.cli.main import main
 from stance.errors import ConfigError, InputError
+from stance.experiment.stages import StageRunner
 from stance.jsonl import write_jsonl
-from stance.stages import StageRunner
-from stance.train import load_run_config, train_run
+from stance.training.train import load_run_config, train_run
 
 ARTICLE = {"id": "2025-05-16-istanbul-talks", "title": "Delegations meet in Istanbul", "date": "2025-05-16",
            "source": "fixture",
@@ -63,7 +63,7 @@ def test_a_file_size_limit_fails_with_a_located_error_and_keeps_the_old_output(t
     def limit():  # 4 KB: the 40 articles' statements need more
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
 
-    proc = subprocess.run([sys.executable, "-m", "stance.cli", "extract", str(articles), "-o", str(out),
+    proc = subprocess.run([sys.executable, "-m", "stance.cli.main", "extract", str(articles), "-o", str(out),
                            "--no-progress"], capture_output=True, text=True, preexec_fn=limit, timeout=300)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -230,7 +230,7 @@ def test_incomplete_and_damaged_runs_are_refused_with_located_errors(tmp_path, d
 
 
 def test_an_unexpected_error_is_one_line_with_the_traceback_saved(tmp_path, capsys, monkeypatch):
-    import stance.commands.extract as extract_cmd
+    import stance.cli.commands.extract as extract_cmd
 
     def bug(args):
         raise ZeroDivisionError("division by zero")
@@ -261,7 +261,7 @@ def test_the_summary_is_the_last_file_written(tmp_path, dataset):
 # ----------------------------------------------------------------------------- inputs
 
 def test_an_unterminated_csv_quote_rejects_only_its_own_record(tmp_path):
-    from stance.corpus import read_articles
+    from stance.corpus.readers import read_articles
 
     path = tmp_path / "articles.csv"
     path.write_text('\ufeffid,date,text\n'  # a byte-order mark, as spreadsheet exports write
@@ -284,7 +284,7 @@ def test_an_unterminated_csv_quote_rejects_only_its_own_record(tmp_path):
     ("2025-02-30", "unparsable date"),
 ])
 def test_implausible_dates_are_rejected_with_line_and_field(tmp_path, date, message):
-    from stance.corpus import read_articles
+    from stance.corpus.readers import read_articles
 
     path = tmp_path / "a.jsonl"
     write_jsonl(path, [ARTICLE, ARTICLE | {"id": "second", "date": date}])
@@ -309,7 +309,7 @@ def test_an_output_inside_the_input_folder_is_never_read_back_as_articles(tmp_pa
         assert main(["extract", str(folder), "-o", str(out), "--no-progress"]) == 0
         assert "articles: 1 read from 1 file(s)" in capsys.readouterr().out
     # and a later command that reads the folder skips it too (it has a .meta.json sidecar)
-    from stance.corpus import read_articles
+    from stance.corpus.readers import read_articles
     assert [a.id for a in read_articles(folder).articles] == [ARTICLE["id"]]
 
 
@@ -318,7 +318,7 @@ def test_an_output_inside_the_input_folder_is_never_read_back_as_articles(tmp_pa
 def test_a_huge_paragraph_gives_each_statement_a_bounded_context():
     import datetime as dt
 
-    from stance.quotes import Extractor
+    from stance.extraction.quotes import Extractor
     sentence = ("Kremlin spokesman Dmitry Peskov said on Monday that Moscow was ready to continue contacts with "
                 "Washington. ")
     text = sentence * 400  # 44,000 characters and no paragraph break: a page whose line breaks were lost

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from mini_study import write_study
-from stance.cli import main
+from stance.cli.main import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

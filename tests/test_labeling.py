@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from stance.errors import ConfigError
-from stance.labeling import (
+from stance.dataset.labeling import (
     ABSTAIN,
     DEFAULT_CONFIG,
     GenerativeLabelModel,
@@ -18,6 +17,7 @@ from stance.labeling import (
     majority_vote,
     weak_labels,
 )
+from stance.errors import ConfigError
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from stance.evaluation import (
+from stance.evaluation.metrics import classification_metrics, expected_calibration_error, macro_f1, semeval_f_avg
+from stance.evaluation.runs import (
     RunPredictions,
     bootstrap_macro_f1,
     markdown_tables,
@@ -13,7 +14,6 @@ from stance.evaluation import (
     unit_column,
     unit_index,
 )
-from stance.metrics import classification_metrics, expected_calibration_error, macro_f1, semeval_f_avg
 
 
 def test_ece_on_a_hand_computed_case():

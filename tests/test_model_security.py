@@ -26,7 +26,7 @@ import pytest
 import skops.io as sio
 
 from model_data import tiny_rows
-from stance.cli import main
+from stance.cli.main import main
 from stance.errors import InputError
 from stance.jsonl import write_jsonl
 from stance.models import load_model, make_model
@@ -380,7 +380,7 @@ def test_stance_predict_refuses_a_tampered_model_without_running_it(saved_logreg
         schema["content"]["content"]["memory"] = call(function_node("os", "system"), json_node(touch(marker)))
     edit_pipeline(directory, edit)
     out = tmp_path / "out.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "stance.cli", "predict", "--model", str(directory),
+    proc = subprocess.run([sys.executable, "-m", "stance.cli.main", "predict", "--model", str(directory),
                            str(articles(tmp_path)), "-o", str(out), "--no-actors"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2, proc.stderr

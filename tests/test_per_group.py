@@ -149,7 +149,7 @@ def test_inner_params_are_validated_with_their_path():
 
 
 def test_a_run_config_with_an_inner_typo_names_file_and_key(tmp_path):
-    from stance.train import load_run_config
+    from stance.training.train import load_run_config
 
     path = tmp_path / "run.yaml"
     path.write_text(yaml.safe_dump({"name": "pg", "data": {"path": str(tmp_path)},
@@ -160,7 +160,7 @@ def test_a_run_config_with_an_inner_typo_names_file_and_key(tmp_path):
 
 
 def test_train_run_seeds_the_inner_models(tmp_path):
-    from stance.train import load_run_config, train_run
+    from stance.training.train import load_run_config, train_run
 
     build_dataset(tmp_path / "dataset", n_articles=15, per_article=4)
     path = tmp_path / "run.yaml"

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from stance.cli import main
+from stance.cli.main import main
 from stance.errors import InputError
-from stance.jsonl import write_jsonl
-from stance.polnear import (
+from stance.extraction.polnear import (
     Attribution,
     attribution_class,
     content_statements,
@@ -31,6 +30,7 @@ from stance.polnear import (
     subject_names,
     swap_roles,
 )
+from stance.jsonl import write_jsonl
 from stance.records import Statement
 
 FIXTURE = Path(__file__).parent / "fixtures" / "polnear"
@@ -158,7 +158,7 @@ def test_pronoun_antecedents_from_sources_and_sentence_subjects():
 
 
 def test_pronoun_content_is_not_aimed_at():
-    from stance.polnear import read_article_gold
+    from stance.extraction.polnear import read_article_gold
     from stance.records import Article
 
     art = Article(id="x", date="2016-10-01", text="Title\n\nShe denied it. Ms. Lee said taxes rose.")

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stance.actors import ActorRegistry
-from stance.quotes import Extractor, load_nlp
+from stance.extraction.actors import ActorRegistry
+from stance.extraction.quotes import Extractor, load_nlp
 from stance.records import Article
 
 PIECES = ["Peskov", "said", "told", "reporters", "that", "he", "she", "added", "according to", "Kremlin", "the",

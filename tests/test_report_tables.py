@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from stance.report.build import headline_comparison, paired_table
+from stance.experiment.report.build import headline_comparison, paired_table
 
 
 def _run(model_type: str, mean: float) -> dict:
@@ -46,7 +46,7 @@ def test_headline_uses_the_tfidf_model_that_is_best_on_dev_not_test(tmp_path):
 def test_subset_scores_split_a_runs_test_predictions_by_pinned_article(tmp_path):
     import json
 
-    from stance.report.build import subset_scores
+    from stance.experiment.report.build import subset_scores
 
     rows = [("old-1", "open", "open"), ("old-1", "evasive", "evasive"), ("old-2", "open", "evasive"),
             ("new-1", "open", "open"), ("new-1", "rejecting", "open")]
@@ -84,8 +84,8 @@ def test_best_on_dev_is_the_one_rule_for_picking_a_model(tmp_path):
     import pytest
 
     from stance.errors import InputError
-    from stance.experiment import Paths
-    from stance.reproduce import _best_model
+    from stance.experiment.config import Paths
+    from stance.experiment.reproduce import _best_model
     from stance.run_folder import best_on_dev
 
     class Exp:  # the two fields Paths reads

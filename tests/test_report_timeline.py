@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stance.report import figures
-from stance.report.timeline import label_shares, period_start
+from stance.experiment.report import figures
+from stance.experiment.report.timeline import label_shares, period_start
 
 LABELS = ["open", "conditional", "evasive", "rejecting", "none"]
 

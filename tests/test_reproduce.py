@@ -5,7 +5,7 @@ import json
 import shutil
 
 from mini_study import write_study
-from stance.cli import main
+from stance.cli.main import main
 
 FIGURES = ["stance_over_time", "sentiment_over_time", "model_comparison", "confusion_matrices", "learning_curve",
            "stance_by_actor", "sentiment_by_actor"]

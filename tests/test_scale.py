@@ -16,8 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from stance import scale
-from stance.actors import load_registry
-from stance.cli import main
+from stance.cli.main import main
+from stance.extraction.actors import load_registry
 from stance.records import Article, Statement
 
 pytest.importorskip("distributed")
@@ -100,7 +100,7 @@ def clean_run(tmp_path_factory, registry, client):
 
 
 def test_dask_gives_the_same_statements_as_the_single_process_path(clean_run, registry):
-    from stance.quotes import extract_corpus
+    from stance.extraction.quotes import extract_corpus
 
     corpus, out, summary = clean_run
     arts = [Article.model_validate(a) for s in range(4) for a in _articles(s, 2 + s % 2)]
@@ -195,7 +195,7 @@ def test_a_failing_shard_is_left_out_of_the_manifest_and_retried(clean_run, tmp_
 KILLABLE = """
 import sys, time
 from stance import scale
-from stance.actors import load_registry
+from stance.extraction.actors import load_registry
 real = scale.process_shard
 def slow(*a, **k):
     r = real(*a, **k)
@@ -267,7 +267,7 @@ def test_cli_refuses_a_file_output_and_scheduler_without_dask(tmp_path, capsys):
 
 
 def test_aggregate_shares_matches_label_shares(tmp_path):
-    from stance.report.timeline import label_shares
+    from stance.experiment.report.timeline import label_shares
 
     schema = scale.statement_schema()
     labels = ["pro", "anti", "neutral"]
@@ -317,7 +317,7 @@ def saved_model(tmp_path_factory):
 
 def test_predict_on_dask_classifies_article_and_statement_shards_like_the_local_path(
         clean_run, saved_model, tmp_path, registry, client):
-    from stance.predict import classify, load_predictor
+    from stance.training.predict import classify, load_predictor
 
     corpus, out, _ = clean_run
     from_articles = scale.extract_shards(corpus, tmp_path / "a", registry, client=client, log=lambda m: None,
@@ -388,8 +388,8 @@ def test_aggregate_command_writes_the_shares_and_plot_from_shards(tmp_path, caps
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from stance.cli import main
-    from stance.report.timeline import label_shares
+    from stance.cli.main import main
+    from stance.experiment.report.timeline import label_shares
 
     shard_dir = tmp_path / "predicted"
     shard_dir.mkdir()
@@ -481,7 +481,7 @@ def _labelled_rows(n: int = 48) -> list[dict]:
 
 @pytest.mark.parametrize("backend", ["pyarrow", "duckdb"])
 def test_aggregation_counts_an_article_repeated_across_shards_once(tmp_path, capsys, backend):
-    from stance.report.timeline import label_shares
+    from stance.experiment.report.timeline import label_shares
 
     if backend == "duckdb":
         pytest.importorskip("duckdb")

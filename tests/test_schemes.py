@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from stance.dataset.schemes import SCHEMES_DIR, LabelScheme, load_scheme
 from stance.errors import ConfigError
-from stance.schemes import SCHEMES_DIR, LabelScheme, load_scheme
 
 
 def test_stance3_merges_rejecting_into_evasive_and_drops_none():

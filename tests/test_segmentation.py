@@ -1,7 +1,7 @@
 """Paragraphs, quotations and sentence units."""
 from __future__ import annotations
 
-from stance.segmentation import as_double_quoted, paragraphs, quotations, units
+from stance.extraction.segmentation import as_double_quoted, paragraphs, quotations, units
 
 
 def _quotes(text):

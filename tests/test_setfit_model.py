@@ -103,7 +103,7 @@ def test_bad_config_names_the_field(frame, tmp_path):
 
 
 def test_configs_validate():
-    from stance.train import load_run_config
+    from stance.training.train import load_run_config
 
     for name in ("setfit", "setfit_quality"):
         cfg = load_run_config(f"configs/models/{name}.yaml")

@@ -1,4 +1,4 @@
-"""Evaluation under shift (stance.shift_eval): the temporal split keeps groups whole, leave-actor-out
+"""Evaluation under shift (stance.evaluation.shift): the temporal split keeps groups whole, leave-actor-out
 never trains on a held-out actor or the articles that quote them, weak rows train but are never
 scored, the outputs and the report section are written, and `stance reproduce` runs the stage."""
 from __future__ import annotations
@@ -11,12 +11,10 @@ import pytest
 import yaml
 
 from model_data import build_dataset
-from stance.cli import main
+from stance.cli.main import main
 from stance.errors import InputError
-from stance.evaluation import bootstrap_macro_f1, run_summary, unit_index
-from stance.report.build import shift_section
-from stance.report.figures import plot_reliability, reliability_bins
-from stance.shift_eval import (
+from stance.evaluation.runs import bootstrap_macro_f1, run_summary, unit_index
+from stance.evaluation.shift import (
     ActorSettings,
     ShiftSettings,
     TemporalSettings,
@@ -27,7 +25,9 @@ from stance.shift_eval import (
     shift_eval,
     temporal_split,
 )
-from stance.train import RunConfig, train_run
+from stance.experiment.report.build import shift_section
+from stance.experiment.report.figures import plot_reliability, reliability_bins
+from stance.training.train import RunConfig, train_run
 
 QUIET = dict(log=lambda *_: None)
 
@@ -236,16 +236,16 @@ def test_reproduce_runs_the_shift_stage_and_reports_it(tmp_path, capsys, monkeyp
 def test_a_swept_model_chooses_its_settings_inside_each_shift_split(dataset, tmp_path, monkeypatch):
     # the random split's dev shares statements with the temporal and held-out-actor test sets: a sweep
     # chosen there would have seen the shift test rows, so every split sweeps on its own train and dev
-    import stance.sweep
+    import stance.training.sweep
 
     seen = []
-    real = stance.sweep._score_points
+    real = stance.training.sweep._score_points
 
     def spy(cfg, params_list, data):
         seen.append((set(data.splits["train"]["statement_id"]), set(data.splits["dev"]["statement_id"])))
         return real(cfg, params_list, data)
 
-    monkeypatch.setattr(stance.sweep, "_score_points", spy)
+    monkeypatch.setattr(stance.training.sweep, "_score_points", spy)
     cfg = config(dataset, tmp_path / "runs", name="stance-lr-swept",
                  sweep={"grid": {"C": [0.05, 2.0]}, "select_on": "dev"})
     settings = ShiftSettings(seeds=[1], n_boot=100, temporal=TemporalSettings(cutoff=0.7),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from stance.simple_attribution import content_first, is_simple_speaker, quote_first, reported, speaker_first
+from stance.extraction.simple_attribution import content_first, is_simple_speaker, quote_first, reported, speaker_first
 
 
 @pytest.mark.parametrize("text, ok", [
@@ -94,7 +94,7 @@ def test_content_first():
      ["To understand the deal fully", "one should read the annex."]),
 ])
 def test_parenthetical(sentence, speaker, contents):
-    from stance.simple_attribution import parenthetical
+    from stance.extraction.simple_attribution import parenthetical
 
     sp, _, spans = parenthetical(sentence, 0, len(sentence))
     assert (_span(sentence, sp), [_span(sentence, s).strip() for s in spans]) == (speaker, contents)
@@ -105,6 +105,6 @@ def test_parenthetical(sentence, speaker, contents):
     "Kyiv, the capital, was quiet, officials said.",  # no attribution between the commas
 ])
 def test_not_parenthetical(sentence):
-    from stance.simple_attribution import parenthetical
+    from stance.extraction.simple_attribution import parenthetical
 
     assert parenthetical(sentence, 0, len(sentence)) is None

@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stance.errors import InputError
-from stance.splits import (
+from stance.dataset.splits import (
     LeakageError,
     SplitConfig,
     SplitRow,
@@ -21,6 +20,7 @@ from stance.splits import (
     normalise_text,
     read_pinned,
 )
+from stance.errors import InputError
 
 
 def test_normalise_text_ignores_case_punctuation_and_spacing():

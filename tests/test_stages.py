@@ -1,7 +1,7 @@
 """Cached stages run once, and again only when an input or a parameter changes."""
 from __future__ import annotations
 
-from stance.stages import StageRunner, stage_key
+from stance.experiment.stages import StageRunner, stage_key
 
 
 def test_stage_runs_once_then_reruns_on_input_or_param_change(tmp_path):

@@ -6,10 +6,10 @@ import yaml
 
 from model_data import build_dataset
 from stance.errors import ConfigError
-from stance.metrics import macro_f1
+from stance.evaluation.metrics import macro_f1
 from stance.models import make_model
-from stance.sweep import set_path
-from stance.train import DataSection, learning_curve, load_run_config, load_task_data, train_run
+from stance.training.sweep import set_path
+from stance.training.train import DataSection, learning_curve, load_run_config, load_task_data, train_run
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +124,7 @@ def test_an_ensemble_weight_sweep_fits_its_members_once_and_scores_as_separate_f
     real_fit = stance.models.ensemble.EnsembleModel.fit
     monkeypatch.setattr(stance.models.ensemble.EnsembleModel, "fit",
                         lambda self, *a, **k: fits.append(1) or real_fit(self, *a, **k))
-    from stance.sweep import run_sweep
+    from stance.training.sweep import run_sweep
     _, table = run_sweep(cfg, load_task_data(cfg.data), log=lambda *_: None)
     assert len(fits) == (1 if select_on == "dev" else 3)
     monkeypatch.setattr(stance.models.ensemble.EnsembleModel, "fit", real_fit)
@@ -143,8 +143,8 @@ def test_an_ensemble_weight_sweep_fits_its_members_once_and_scores_as_separate_f
 
 
 def test_a_saved_sweep_is_not_reused_after_a_code_change(tmp_path, dataset, monkeypatch):
-    import stance.stages
-    from stance.sweep import run_sweep
+    import stance.experiment.stages
+    from stance.training.sweep import run_sweep
 
     cfg = load_run_config(write_config(tmp_path, dataset, {"grid": {"C": [0.5, 4.0]}}))
     run_dir = train_run(cfg, log=lambda *_: None)
@@ -152,7 +152,7 @@ def test_a_saved_sweep_is_not_reused_after_a_code_change(tmp_path, dataset, monk
     messages = []
     run_sweep(cfg, data, log=messages.append)
     assert any("reusing" in m for m in messages)
-    monkeypatch.setattr(stance.stages, "code_fingerprint", lambda: "another version of the code")
+    monkeypatch.setattr(stance.experiment.stages, "code_fingerprint", lambda: "another version of the code")
     messages.clear()
     run_sweep(cfg, data, log=messages.append)
     assert not any("reusing" in m for m in messages) and sum("sweep {" in m for m in messages) == 2

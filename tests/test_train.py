@@ -6,10 +6,10 @@ import pytest
 import yaml
 
 from model_data import build_dataset
-from stance.cli import main
+from stance.cli.main import main
 from stance.errors import ConfigError
 from stance.records import Statement
-from stance.train import (
+from stance.training.train import (
     crossfit_predict,
     learning_curve,
     load_run_config,
@@ -185,7 +185,7 @@ def test_a_dataset_built_without_dev_trains_and_scores_test(tmp_path, dataset):
     # `split.fractions.dev: 0` saves an empty dev split; `datasets` writes no data file for it
     from datasets import Dataset, DatasetDict, load_from_disk
 
-    from stance.dataset_builder import load_built
+    from stance.dataset.builder import load_built
 
     dd = load_from_disk(str(dataset))
     empty = Dataset.from_dict({k: [] for k in dd["dev"].features}, features=dd["dev"].features)

@@ -55,7 +55,7 @@ def test_an_installed_wheel_extracts_builds_and_trains_without_the_checkout(inst
     work.mkdir()
     probe = run_installed(site, work, "-c", (
         "import json, stance\n"
-        "from stance.schemes import load_scheme\n"
+        "from stance.dataset.schemes import load_scheme\n"
         "from stance.models import make_model\n"
         "rules = make_model('rules', {}).fit(['a', 'b', 'c'], ['open', 'rejecting', 'none'])\n"
         "print(json.dumps({'file': stance.__file__, 'labels': load_scheme('stance5').labels,\n"
@@ -67,7 +67,7 @@ def test_an_installed_wheel_extracts_builds_and_trains_without_the_checkout(inst
     assert seen["rules"] == ["rejecting"]
 
     experiment = yaml.safe_load(write_study(tmp_path / "study").read_text())
-    cli = ("from stance.cli import main; import sys; sys.exit(main(sys.argv[1:]))",)
+    cli = ("from stance.cli.main import main; import sys; sys.exit(main(sys.argv[1:]))",)
     actors = str(site / "stance" / "configs" / "actors" / "russia_ukraine.yaml")
     done = run_installed(site, work, "-c", *cli, "extract", experiment["articles"], "-o", str(work / "st.jsonl"),
                          "--actors", actors)

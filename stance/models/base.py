@@ -181,7 +181,7 @@ def as_records(X: Any) -> Any:
     from stance.records import Statement
 
     if all(isinstance(v, Statement) for v in rows):
-        from stance.predict import statements_frame
+        from stance.training.predict import statements_frame
 
         return statements_frame(rows)
     if all(isinstance(v, dict) for v in rows):
@@ -217,7 +217,7 @@ def _accepting_texts(method: Any, fit: bool) -> Any:
     return wrapper
 
 
-# Columns of a built dataset (stance.dataset_builder.COLUMNS) that a template may name, and the
+# Columns of a built dataset (stance.dataset.builder.COLUMNS) that a template may name, and the
 # fields derived from them: `actor` is the actor id; `context` is the statement's paragraph with the
 # statement marked inside it ("... [S] statement [/S] ..."; the statement alone, marked, when the
 # paragraph is unknown or does not hold it).

@@ -142,7 +142,7 @@ class EnsembleModel(StanceModel):
         return self
 
     def _fit_stacker(self, X: pd.DataFrame, labels: np.ndarray, eval_set) -> LogisticRegression:
-        from stance.train import group_column, group_folds
+        from stance.training.train import group_column, group_folds
 
         groups = group_column(X.reset_index(drop=True))
         k = min(self.p.stack_folds, len(set(groups.tolist())))

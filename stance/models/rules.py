@@ -1,4 +1,4 @@
-"""The weak labeler (`stance.labeling.RulesClassifier`) as a model of this package.
+"""The weak labeler (`stance.dataset.labeling.RulesClassifier`) as a model of this package.
 
 Saved as its parameters plus a copy of the labeling config and the label scheme it used,
 so a saved rules model gives the same labels even if the config files change later.
@@ -20,7 +20,7 @@ from stance.models.persistence import manifest_attributes, read_manifest, write_
 
 
 class RulesParams(StrictModel):
-    """Parameters of the rules baseline (see stance.labeling.RulesClassifier)."""
+    """Parameters of the rules baseline (see stance.dataset.labeling.RulesClassifier)."""
 
     config: str | None = Field(None, description="labeling config; None = configs/labeling/negotiation.yaml")
     method: str = Field("majority", description="'majority' or 'label_model'")
@@ -38,7 +38,7 @@ class RulesModel(StanceModel):
         self.p = RulesParams(**params)
 
     def _make(self, config, scheme, fallback, label_names):
-        from stance.labeling import RulesClassifier
+        from stance.dataset.labeling import RulesClassifier
 
         return RulesClassifier(config=config, method=self.p.method, scheme=scheme, fallback=fallback,
                                label_names=list(label_names))
@@ -68,8 +68,8 @@ class RulesModel(StanceModel):
 
     @classmethod
     def load(cls, directory: str | Path) -> "RulesModel":
-        from stance.labeling import LabelingConfig
-        from stance.schemes import LabelScheme
+        from stance.dataset.labeling import LabelingConfig
+        from stance.dataset.schemes import LabelScheme
 
         directory = Path(directory)
         manifest = read_manifest(directory)

@@ -44,7 +44,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from stance.config import StrictModel
-from stance.metrics import confusion_matrix, macro_f1_from_confusion
+from stance.evaluation.metrics import confusion_matrix, macro_f1_from_confusion
 from stance.models.base import Seed, StanceModel, Template, check_labels, render_inputs
 
 # default_encoder_path stays importable from here (tests and earlier code use this path)

@@ -1,0 +1,1 @@
+"""Statements to labeled datasets: gold annotations, label schemes, external stance datasets, weak labels from labeling functions, annotation rounds, article-grouped splits and the builder that writes the DatasetDict and its card."""

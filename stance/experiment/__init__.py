@@ -1,0 +1,1 @@
+"""A whole study: the experiment config, cached stages, `reproduce` and the report."""

@@ -1,0 +1,1 @@
+"""Articles to statements: sentence segmentation, cue words, the article reader that finds quoted and reported speech and its speakers, the actor registry, and extraction scores (sample gold, PolNeAR)."""

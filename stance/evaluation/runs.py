@@ -26,7 +26,7 @@ from typing import Any, Literal, cast
 import numpy as np
 import pandas as pd
 
-from stance import atomic
+from stance import atomic, markdown
 from stance.errors import InputError
 from stance.evaluation.metrics import (
     classification_metrics,
@@ -268,34 +268,30 @@ def markdown_tables(result: dict) -> str:
     for task in tasks:
         runs = {n: r for n, r in result["runs"].items() if r["task"] == task}
         labels = next(iter(runs.values()))["labels"]
-        lines += [f"## {task}", "",
-                  "| run | model | seeds | test n (units) | macro-F1 | 95% CI | accuracy | ECE | "
-                  + " | ".join(f"F1 {lab}" for lab in labels) + " |",
-                  "|" + "---|" * (8 + len(labels))]
-        for name, r in sorted(runs.items(), key=lambda kv: -kv[1]["macro_f1"]["mean"]):
-            m = r["macro_f1"]
-            lines.append(f"| {name} | {r['model_type']} | {len(r['seeds'])} | {r['n_items']} ({r['n_units']}) | "
-                         f"{_pm(m)} | [{m['ci_low']:.3f}, {m['ci_high']:.3f}] | {_pm(r['accuracy'])} | "
-                         f"{_pm(r['ece'])} | " + " | ".join(f"{r['per_class'][lab]['f1']:.3f}" for lab in labels) + " |")
+        rows = [[name, r["model_type"], len(r["seeds"]), f"{r['n_items']} ({r['n_units']})", _pm(r["macro_f1"]),
+                 f"[{r['macro_f1']['ci_low']:.3f}, {r['macro_f1']['ci_high']:.3f}]", _pm(r["accuracy"]), _pm(r["ece"]),
+                 *(f"{r['per_class'][lab]['f1']:.3f}" for lab in labels)]
+                for name, r in sorted(runs.items(), key=lambda kv: -kv[1]["macro_f1"]["mean"])]
+        lines += [f"## {task}", "", markdown.table(["run", "model", "seeds", "test n (units)", "macro-F1", "95% CI",
+                                                    "accuracy", "ECE", *(f"F1 {lab}" for lab in labels)], rows)]
         columns = sorted({r.get("unit_column", "") for r in runs.values()} - {"", f"{s['unit']}_id"})
         if columns:
             lines += ["", f"Resampling units: {', '.join(columns)} (the test statements have no complete "
                           f"{s['unit']}_id column)."]
         sem = {n: r["semeval"] for n, r in runs.items() if r.get("semeval")}
         if sem:
-            lines += ["", "| run | F_avg pooled (official) | 95% CI | F_avg macro over targets |", "|---|---|---|---|"]
-            for name, v in sem.items():
-                p = v["f_avg_pooled"]
-                lines.append(f"| {name} | {_pm(p)} | [{p['ci_low']:.3f}, {p['ci_high']:.3f}] | "
-                             f"{_pm(v['f_avg_macro_targets'])} |")
+            lines += ["", markdown.table(
+                ["run", "F_avg pooled (official)", "95% CI", "F_avg macro over targets"],
+                [[name, _pm(v["f_avg_pooled"]), f"[{v['f_avg_pooled']['ci_low']:.3f}, {v['f_avg_pooled']['ci_high']:.3f}]",
+                  _pm(v["f_avg_macro_targets"])] for name, v in sem.items()])]
         pairs = [p for p in result["paired"] if p["task"] == task]
         if pairs:
             lines += ["", f"Paired comparisons (difference a − b of seed-mean macro-F1; {s['unit']}-level "
                           f"bootstrap and approximate randomisation, {s['n_perm']} permutations):", "",
-                      "| a | b | Δ macro-F1 | 95% CI | p (bootstrap) | p (randomisation) |", "|---|---|---|---|---|---|"]
-            for p in pairs:
-                lines.append(f"| {p['a']} | {p['b']} | {p['diff_macro_f1']:+.3f} | [{p['ci_low']:+.3f}, "
-                             f"{p['ci_high']:+.3f}] | {p['p_bootstrap']:.3f} | {p['p_randomization']:.3f} |")
+                      markdown.table(["a", "b", "Δ macro-F1", "95% CI", "p (bootstrap)", "p (randomisation)"],
+                                     [[p["a"], p["b"], f"{p['diff_macro_f1']:+.3f}",
+                                       f"[{p['ci_low']:+.3f}, {p['ci_high']:+.3f}]", f"{p['p_bootstrap']:.3f}",
+                                       f"{p['p_randomization']:.3f}"] for p in pairs])]
         lines.append("")
     for np_ in result.get("not_paired", []):
         lines.append(f"- not compared: {np_['a']} vs {np_['b']}: {np_['reason']}")

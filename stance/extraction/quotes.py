@@ -81,20 +81,14 @@ from stance.extraction.actors import ActorRegistry
 from stance.extraction.cues import (
     DATELINE,
     DIRECTIVE_VERBS,
-    FEMALE_WORDS,
-    FIRST_NAMES,
     HYPOTHETICAL_MARKS,
-    MALE_WORDS,
     MEDIA,
     NARRATIVE_TAILS,
-    NON_SPEAKERS,
-    ORG_WORDS,
     PHRASAL_CUES,
     PREDICATIVE_VERBS,
     PRONOUNS,
     QUESTION_VERBS,
     RELATIVE,
-    SPEAKER_NOUNS,
     CueLexicon,
     WordMatcher,
 )
@@ -122,6 +116,7 @@ from stance.extraction.simple_attribution import (
     reported,
     speaker_first,
 )
+from stance.extraction.speakers import SpeakerResolution, _is_plausible, _np_tokens, _title_genders
 from stance.records import CONTEXT_CHARS, Article, Statement, StatementKind, paragraph_context
 
 if TYPE_CHECKING:
@@ -295,53 +290,6 @@ class _Frame:
     gender: str | None = None
     name: str | None = None  # the named antecedent a pronoun or bare title resolves to
     speaker_name: str | None = None  # `name`, shown with the statement (a pronoun, or a title outside the registry)
-
-
-def _np_tokens(head) -> list:
-    """The noun phrase of `head` as written: no relative clauses, no trailing punctuation."""
-    drop: set[int] = set()
-    for child in head.children:
-        if child.dep_ in ("relcl", "acl", "advcl", "cc", "conj", "case", "advmod", "npadvmod") or (
-                child.dep_ == "prep" and child.lower_ not in ("of", "for", "to")
-                and not (child.lower_ == "in" and head.tag_ == "CD")):  # "4 in 10"
-            drop.update(t.i for t in child.subtree)
-        if child.dep_ == "appos":  # keep the appositive but not its relative clauses
-            for g in child.children:
-                if g.dep_ in ("relcl", "acl", "advcl"):
-                    drop.update(t.i for t in g.subtree)
-    toks = {t.i: t for t in head.subtree if t.i not in drop}
-    run = [head]
-    i = head.i - 1
-    while i in toks:
-        run.insert(0, toks[i])
-        i -= 1
-    i = head.i + 1
-    while i in toks:
-        run.append(toks[i])
-        i += 1
-    while run and (run[0].is_punct or run[0].text in MARKS):
-        run.pop(0)
-    while run and (run[-1].is_punct or run[-1].text in MARKS or run[-1].tag_ == "POS"):
-        run.pop()
-    return run
-
-
-def _speaker_kind(text: str, actor_id: str | None, registry: ActorRegistry | None) -> tuple[str, str | None]:
-    """(kind, gender) of a speaker for pronoun agreement: person, group or institution."""
-    actor = registry.get(actor_id) if registry else None
-    if actor is not None:
-        return actor.kind, actor.gender
-    words = re.findall(r"[\w'\u2019-]+", text.lower())
-    gender = "female" if FEMALE_WORDS & set(words) else "male" if MALE_WORDS & set(words) else None
-    if not words:
-        return "person", gender
-    if words[-1] in PRONOUNS:
-        return PRONOUNS[words[-1]][0][0], PRONOUNS[words[-1]][1]
-    if words[-1] in ORG_WORDS:
-        return "institution", None
-    if words[-1].endswith("s") and not text.split()[-1][:1].isupper():
-        return "group", None
-    return "person", gender
 
 
 # ----------------------------------------------------------------------------- the extractor
@@ -522,26 +470,7 @@ class Extractor:
         return None, False
 
 
-def _is_plausible(tokens: list, strong: bool, registry: ActorRegistry | None) -> bool:
-    """Whether a subject can be a speaker (weak cues need a name, pronoun, role noun or actor)."""
-    if not tokens:
-        return False
-    if len(tokens) == 1 and tokens[0].lower_ in PRONOUNS:
-        return True
-    head = tokens[-1]
-    has_name = any(t.tag_.startswith("NNP") for t in tokens)
-    if head.lower_ in NON_SPEAKERS and not has_name:
-        return strong and head.lower_ in _DOCUMENTS  # "the report says ...", not "the comments indicate ..."
-    if head.tag_ in ("PRP", "DT", "WDT", "WP", "EX") and head.lower_ not in PRONOUNS:
-        return False
-    if strong:
-        return True
-    words = {t.lower_ for t in tokens}
-    return has_name or bool(words & SPEAKER_NOUNS) or (
-        registry is not None and registry.resolve(" ".join(t.text for t in tokens)) is not None)
-
-
-class _ArticleReader:
+class _ArticleReader(SpeakerResolution):
     """Reads the statements of one prepared article (one use)."""
 
     def __init__(self, ex: Extractor, prep: _Prepared, docs: Sequence) -> None:
@@ -764,11 +693,6 @@ class _ArticleReader:
                                   if not (cut <= s)]
         return kept
 
-    def _speaker(self, subj, mapper: _Mapper) -> tuple[str, list] | None:
-        toks = _np_tokens(subj)
-        if not toks:
-            return None
-        return self.text[mapper.start(toks[0]):mapper.end(toks[-1])], toks
 
     def _verb_frame(self, tok, mapper: _Mapper, pu: _Unit) -> _Frame | None:
         ex = self.ex
@@ -1040,255 +964,6 @@ class _ArticleReader:
         return _Frame(tok, self.text[phrase_start:mapper.end(to)], sp[0], pobj, True,
                       [self._finish_span(*content, pu)], phrase_start, according=True)
 
-    # -------------------------------------------------------------- speakers
-    def _attribute(self, f: _Frame, unit_index: int) -> None:
-        """Set a frame's actor (and kind, gender): registry, or an antecedent for a pronoun or
-        a bare title ("the president", "the ministry")."""
-        f.actor, f.kind, f.gender, f.name = self._resolve(f.speaker, unit_index, f.pos)
-        if f.name and (f.actor is None or f.speaker.lower() in PRONOUNS):
-            f.speaker_name = f.name  # a pronoun, or a title the registry cannot resolve: name the person
-
-    def _resolve(self, speaker: str, unit_index: int, pos: int) -> tuple[str | None, str, str | None, str | None]:
-        """(actor, kind, gender, name): `name` is the named antecedent of a pronoun or bare title."""
-        reg = self.ex.registry
-        low = speaker.lower()
-        if low in PRONOUNS:
-            kinds, gender = PRONOUNS[low]
-
-            def fits(actor, text, kind, g, name):
-                if kind not in kinds:
-                    return False
-                text = name or text
-                g = g or self._name_gender(text)
-                if gender is not None and actor is None and not self._looks_like_person(text, g):
-                    return False
-                return gender is None or g in (None, gender)
-
-            actor, name = self._antecedent(fits, unit_index, pos)
-            if name and gender and name not in self._genders:
-                self._genders[name] = gender
-                for w in name.split()[1:]:
-                    self._genders.setdefault(w, gender)
-            if actor and reg:
-                return (actor, *_speaker_kind(speaker, actor, reg), name)
-            return actor, kinds[0], gender, name
-        actor = reg.resolve(speaker, self.prep.article.date) if reg else None
-        m = _BARE_TITLE.fullmatch(speaker)
-        name = None
-        if actor is None and m:
-            head = m.group(1).lower()
-            date = self.prep.article.date
-
-            def fits(actor, text, kind, g, name):
-                if actor is not None and reg is not None and head in reg.title_heads(actor, date):
-                    return True
-                words = re.findall(r"[a-z]+", text.lower())
-                return head in words and (actor is not None or bool(name) and _display_name(name) is not None)
-
-            actor, name = self._antecedent(fits, unit_index, pos, mentions=False)  # a title refers to a speaker
-        return (actor, *_speaker_kind(speaker, actor, reg), name)
-
-    def _looks_like_person(self, name: str, gender: str | None) -> bool:
-        """Whether a name without a registry entry can be he or she: a known gender, or two or
-        three capitalised words ("Keron Blair"), or a surname the article writes after a first
-        name or title ("Trump" after "Donald Trump")."""
-        words = name.split()
-        if not words or not all(w[:1].isupper() or w in _NP_LOWER for w in words) \
-                or words[0].lower() in _NOT_PERSON_FIRST \
-                or name.endswith(("'s", "\u2019s")):
-            return False
-        if any(len(w) >= 2 and w.isupper() and w.isalpha() for w in words):
-            return False  # an acronym: "NBC News", "CNN"
-        if gender is not None:
-            return True
-        if len(words) in (2, 3):
-            return True
-        if len(words) == 1:
-            w = words[0]
-            if w.endswith("s") and not w.endswith("ss") or w.endswith("ly"):
-                return False
-            return any(m.group(1).lower() not in _NOT_FIRST_NAME for m in re.finditer(
-                r"\b([A-Z][\w.'\u2019-]*)\s+" + re.escape(w) + r"\b", self.text))
-        return False
-
-    def _name_gender(self, text: str) -> str | None:
-        """The gender of a named person by a title (Mr., Ms.), a known first name or an earlier
-        he/she that referred to them. A first name counts only as the name's first word after its
-        titles ("Rakeyia Scott" is not male by "Scott")."""
-        words = re.findall(r"[A-Z][\w'\u2019-]*", text)
-        for w in words:
-            g = self._genders.get(w)
-            if g:
-                return g
-        first = next((w for w in words if w.lower() not in _NAME_TITLES), None)
-        return FIRST_NAMES.get(first) if first else None
-
-    def _unit_subject(self, k: int):
-        """(offset, speaker, actor, kind, gender) of the main subject of unit k, parsing it if needed."""
-        if k in self.subject_by_unit:
-            return self.subject_by_unit[k]
-        self.subject_by_unit[k] = None
-        if k not in self.doc_by_unit:
-            return self._guess_subject(k)
-        doc, mapper = self.doc_by_unit[k]
-        root = next((t for t in doc if t.dep_ == "ROOT"), None)
-        subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None) if root is not None else None
-        if subj is None or mapper.quote_of(subj) is not None:
-            return None
-        sp = self._speaker(subj, mapper)
-        if sp is None or not _is_plausible(sp[1], False, self.ex.registry):
-            return None
-        start = mapper.start(subj)
-        actor, kind, gender, name = self._resolve(sp[0], k, start)
-        self.subject_by_unit[k] = (start, sp[0], actor, kind, gender, name)
-        return self.subject_by_unit[k]
-
-    def _guess_subject(self, k: int):
-        """The subject of an unparsed unit, guessed: the name or simple speaker phrase that opens
-        its main clause (after a fronted phrase such as "Speaking in Kyiv," or "Asked about ...,")."""
-        if k in self.simple_units:
-            return None  # its speakers are its frames
-        u = self.prep.units[k]
-        text = self.text
-        start = u.start
-        for q in self.prep.quotes:  # the main clause starts after a quotation that opens the unit
-            if q.open_at <= start + 1 and q.end > start:
-                start = (q.close_at + 1) if q.close_at is not None else q.end
-                start += len(text[start:u.end]) - len(text[start:u.end].lstrip(" ,"))
-        if k < 3:
-            m = DATELINE.match(text, u.start, u.end)
-            start = m.end() if m else start
-        m = FRONTED.match(text, start, u.end)
-        if m:
-            start = m.end()
-        words = list(_WORDS.finditer(text, start, min(u.end, start + 120)))
-        run = []
-        for w in words:
-            low = w.group().lower()
-            if low in _CLAUSE_WORDS or (w.group()[:1].islower() and low not in _NP_LOWER and not
-                                        (low in SPEAKER_NOUNS or low in ORG_WORDS)):
-                break
-            run.append(w)
-        if not run:
-            return None
-        phrase = re.sub(r"['\u2019]s?$", "", text[run[0].start():run[-1].end()].rstrip(".,"))
-        if run[0].group().lower().endswith(("ly", "ing")):
-            return None  # "Ultimately, ...", a subheading "Scrutinizing the Science": not a subject
-        if phrase.lower() in PRONOUNS:
-            actor, kind, gender, name = self._resolve(phrase, k, run[0].start())
-        elif is_simple_speaker(phrase):
-            actor, kind, gender, name = self._resolve(phrase, k, run[0].start())
-        else:
-            return None
-        self.subject_by_unit[k] = (run[0].start(), phrase, actor, kind, gender, name)
-        return self.subject_by_unit[k]
-
-    def _unit_mentions(self, k: int) -> list[tuple[int, str, str]]:
-        """(offset, actor id, kind) of registry names in unit k, outside quotations."""
-        if k not in self._mentions:
-            reg = self.ex.registry
-            u = self.prep.units[k]
-            found: list[tuple[int, str, str]] = []
-            if reg is not None:
-                chars = list(self.text[u.start:u.end])
-                for q in self.prep.quotes:
-                    for j in range(max(q.start, u.start), min(q.end, u.end)):
-                        chars[j - u.start] = " "
-                for offset, actor_id in reg.find("".join(chars)):
-                    found.append((u.start + offset, actor_id, reg.actors[actor_id].kind))
-            self._mentions[k] = found
-        return self._mentions[k]
-
-    def _antecedent(self, fits, unit_index: int, pos: int, mentions: bool = True) -> tuple[str | None, str | None]:
-        """(actor, name) of the nearest earlier speaker, sentence subject or registry name that `fits`.
-
-        Searches back sentence by sentence: in the sentence of `pos` only speakers and the
-        subject before it; in earlier ones, speakers (last first), then the main subject,
-        then (with `mentions`) the first registry name outside quotations. `name` is the
-        candidate's name as written (a pronoun candidate passes on its own antecedent's).
-        """
-        reg = self.ex.registry
-        for k in range(unit_index, max(-1, unit_index - 12), -1):
-            current = k == unit_index
-            for f in reversed(self.frames_by_unit.get(k, [])):
-                if f.pos >= pos and current:
-                    continue
-                name = f.name or _display_name(f.speaker) or _plain(f.speaker)
-                if (f.actor or name) and fits(f.actor, f.speaker, f.kind, f.gender, name):
-                    return f.actor, name
-            subj = self._unit_subject(k)
-            if subj and (subj[0] < pos or not current):
-                name = subj[5] or _display_name(subj[1]) or _plain(subj[1])
-                if (subj[2] or name) and fits(subj[2], subj[1], subj[3], subj[4], name):
-                    return subj[2], name
-            if current or reg is None or not mentions:
-                continue
-            for _offset, actor_id, kind in self._unit_mentions(k):
-                a = reg.actors[actor_id]
-                if fits(actor_id, a.name, kind, a.gender, a.name):
-                    return actor_id, a.name
-        return None, None
-
-
-def _display_name(speaker: str) -> str | None:
-    """The name in a speaker phrase, for a pronoun that refers to it: the phrase before an
-    appositive comma, from its capitalised run at the end ("Kremlin spokesman Dmitry Peskov"
-    -> "Dmitry Peskov"); None for a pronoun or a phrase without a capitalised word."""
-    parts = [p.strip() for p in speaker.split(",")]
-    if len(parts) > 1 and _display_name(parts[0]) is None:  # "The minister of the economy, Mr. Guajardo"
-        return next((n for n in map(_display_name, parts[1:3]) if n), None)
-    head = parts[0]
-    words = head.split()
-    if not words or head.lower() in PRONOUNS or "(" in head:
-        return None
-    k = len(words)
-    while k > 0 and (words[k - 1][:1].isupper() or words[k - 1].lower() in _NP_LOWER and k < len(words)):
-        k -= 1
-    if k == len(words):
-        return None
-    while k < len(words) and not words[k][:1].isupper():
-        k += 1
-    run = words[k:]
-    # the person's name, not the titles before it: the last two words ("French President
-    # Emmanuel Macron" -> "Emmanuel Macron"), with a middle initial ("Donald J. Trump")
-    n = 3 if len(run) >= 3 and re.fullmatch(r"[A-Z]\.", run[-2]) else 2
-    name = " ".join(run[-n:])
-    if name.lower() in ("the", "a") or name.split()[0].lower() in ("the", "a", "an"):
-        return None
-    return name[:-2] if name.endswith(("'s", "\u2019s")) else name
-
-
-def _plain(speaker: str) -> str | None:
-    """A speaker phrase that is not a pronoun, as a pronoun's antecedent ("the officials")."""
-    return None if speaker.lower() in PRONOUNS or "(" in speaker else speaker.split(",")[0].strip() or None
-
-
-# First words of capitalised phrases that are not a person's name.
-_NOT_PERSON_FIRST = frozenset("""the a an this that these those his her their its our my hi it he she they we
-republican republicans democrat democrats democratic american americans european u.s. us united new state
-federal national gender white house senate congress though although of more most many some people just even
-conservative conservatives liberal liberals former then when while after before if as but and or so because since
-during despite without with for from by on in at""".split())
-# Capitalised words before a place or a thing rather than before a surname ("In Charlotte").
-_NOT_FIRST_NAME = frozenset("""in on at of for from to by with after before during since when while as and but or
-if north south east west new san los las fort port lake mount saint st. st city county""".split())
-_TITLE_NAME = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'\u2019-]+)")
-
-
-def _title_genders(text: str) -> dict[str, str]:
-    """Name words whose gender the article shows: surnames after Mr./Mrs./Ms. (known first names are
-    read by `_ArticleReader._name_gender`)."""
-    out: dict[str, str] = {}
-    for m in _TITLE_NAME.finditer(text):
-        out.setdefault(m.group(2), "male" if m.group(1) == "Mr" else "female")
-    return out
-
-
-# Capitalised words before a first name ("Sen. Tim Scott", "Former President Barack Obama").
-_NAME_TITLES = frozenset("""mr mrs ms miss dr sen senator rep representative gov governor gen general lt col maj capt
-adm rev judge justice president vice former secretary minister prime chief chairman chairwoman speaker
-mayor ambassador democratic republican gop u.s us the""".split())
-
 
 # "PENCE: ..." or "SEN. KAINE: ..." opening a paragraph of a transcript.
 _TRANSCRIPT = re.compile(r"[\"\u201c]?((?:[A-Z]{2,}\.?\s+)?[A-Z][A-Z'\u2019-]+(?:\s+[A-Z][A-Z'\u2019-]+)?)"
@@ -1311,15 +986,8 @@ _POINT_FORMS = frozenset({"point", "points", "pointed", "pointing"})
 _CONTENT_DEPS = frozenset("ccomp dobj xcomp prep oprd dative".split())
 # Subordinators of a clause of time or reason, part of the statement around it.
 _SUBORDINATORS = frozenset("when whenever because since after before until once".split())
-# Documents that speak for their authors with a strong cue ("the report says", "the statement said").
-_DOCUMENTS = frozenset("report reports study survey analysis document documents statement statements".split())
-_WORDS = re.compile(r"[\w.'\u2019-]+")
-_CLAUSE_WORDS = frozenset("""is was were are has had have will would could can may might must did does do said says
-told who which that also and but or not""".split())
-_NP_LOWER = frozenset({"the", "a", "an", "of", "for", "de", "von", "der", "da", "bin", "al"})
 _TIME_WORDS = frozenset("""today yesterday tonight week weekend month year day night morning evening monday tuesday
 wednesday thursday friday saturday sunday""".split())
-_BARE_TITLE = re.compile(r"[Tt]he\s+(?:[a-z][\w-]*\s+){0,2}([a-z][\w-]*)")
 
 
 def _tokens_by_quote(doc, mapper: _Mapper) -> dict[int, list]:

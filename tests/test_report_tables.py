@@ -105,3 +105,36 @@ def test_best_on_dev_is_the_one_rule_for_picking_a_model(tmp_path):
     (paths.run_dir("stance", "c") / "run.json").unlink()
     with pytest.raises(InputError, match="not a run folder"):
         _best_model(paths, "stance", ["a", "b", "c"])
+
+
+def test_the_experiment_can_declare_the_headline_families(tmp_path):
+    import json
+
+    for name, dev in (("stance-tfidf_logreg", 0.47), ("stance-tfidf_svm", 0.45), ("stance-transformer", 0.5),
+                      ("stance-rules", 0.2)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text(json.dumps({"dev": {"macro_f1": {"mean": dev}}}))
+    # by type: the transformer against the TF-IDF model best on dev
+    line = headline_comparison(EVALUATION, "stance", tmp_path)
+    assert "Best model without TF-IDF on dev (transformer) versus the best TF-IDF model on dev (tfidf_logreg)" in line
+    # declared: tfidf_svm alone is the baseline, whatever dev says about tfidf_logreg
+    line = headline_comparison(EVALUATION, "stance", tmp_path,
+                               {"baseline": ["tfidf_svm"], "challengers": ["transformer"], "mixed": []})
+    assert "Best on dev of transformer (transformer) versus the best baseline on dev (tfidf_svm)" in line
+    assert "Δ macro-F1 +0.067, 95% CI [-0.002, +0.132] (the interval includes zero)" in line
+
+
+def test_a_headline_naming_an_unknown_model_fails_at_load(tmp_path):
+    import pytest
+    import yaml
+
+    from stance.errors import ConfigError
+    from stance.experiment.config import load_experiment
+
+    (tmp_path / "m.yaml").write_text("name: m\n")
+    exp = {"name": "x", "articles": "a", "actors": "b", "dataset": "d.yaml",
+           "tasks": {"stance": {"models": [str(tmp_path / "m.yaml")]}},
+           "headline": {"baseline": ["tfidf_svmm"]}}
+    (tmp_path / "exp.yaml").write_text(yaml.safe_dump(exp))
+    with pytest.raises(ConfigError, match=r"headline.baseline: \['tfidf_svmm'\] are not model configs"):
+        load_experiment(tmp_path / "exp.yaml")

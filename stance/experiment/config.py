@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from stance.config import StrictModel, load_config
 from stance.evaluation.shift import ShiftSettings
@@ -66,6 +66,22 @@ class TaskConfig(StrictModel):
     models: list[Path] = Field(min_length=1, description="model config files (configs/models/*.yaml)")
 
 
+class HeadlineConfig(StrictModel):
+    """The report's headline comparisons, by model config stem (e.g. `tfidf_svm` for
+    configs/models/tfidf_svm.yaml): the best on dev of `challengers` (and of `mixed`) against the
+    best on dev of `baseline`, with the paired test on test. A list left empty is filled by model
+    type: TF-IDF models; learned models without TF-IDF; ensembles with a TF-IDF member."""
+
+    baseline: list[str] = Field(default_factory=list, description="the reference family (default: TF-IDF models)")
+    challengers: list[str] = Field(default_factory=list,
+                                   description="compared with the baseline (default: learned models without TF-IDF)")
+    mixed: list[str] = Field(default_factory=list,
+                             description="reported apart (default: ensembles with a TF-IDF member)")
+
+    def families(self) -> dict[str, list[str]]:
+        return {"baseline": self.baseline, "challengers": self.challengers, "mixed": self.mixed}
+
+
 class ExperimentConfig(StrictModel):
     """A whole study: data, tasks with their models, seeds, and report settings."""
 
@@ -82,6 +98,18 @@ class ExperimentConfig(StrictModel):
     learning_curve: LearningCurveConfig | None = None
     shift: ShiftConfig | None = Field(None, description="temporal and leave-actor-out evaluation; null = skip")
     timeline: TimelineConfig = Field(default_factory=TimelineConfig)
+    headline: HeadlineConfig = Field(default_factory=HeadlineConfig,
+                                     description="which models the report's headline compares")
+
+    @model_validator(mode="after")
+    def _headline_models_exist(self) -> "ExperimentConfig":
+        stems = {m.stem for t in self.tasks.values() for m in t.models}
+        for family, listed in self.headline.families().items():
+            unknown = [x for x in listed if x not in stems]
+            if unknown:
+                raise ValueError(f"headline.{family}: {unknown} are not model configs of any task "
+                                 f"(known: {sorted(stems)})")
+        return self
 
 
 def load_experiment(path: str | Path) -> ExperimentConfig:

@@ -129,16 +129,30 @@ def paired_table(evaluation: dict, task: str) -> str:
          for p in pairs])
 
 
-def headline_comparison(evaluation: dict, task: str, model_dirs: Path) -> str | None:
+def _family(families: dict[str, list[str]] | None, key: str, by_type, task: str):
+    """A predicate on (run name, model type): the stems the experiment lists for `key`, else `by_type`."""
+    stems = set((families or {}).get(key) or [])
+    if stems:
+        return lambda name, model_type: name.removeprefix(f"{task}-") in stems
+    return lambda name, model_type: by_type(model_type)
+
+
+def headline_comparison(evaluation: dict, task: str, model_dirs: Path,
+                        families: dict[str, list[str]] | None = None) -> str | None:
     """One sentence: the best non-TF-IDF learned model against the best TF-IDF model, both chosen by
-    dev macro-F1 (never test), with their paired test on the test split."""
-    tfidf = _best_of(evaluation, task, model_dirs, is_tfidf)
+    dev macro-F1 (never test), with their paired test on the test split. `families` (the experiment's
+    `headline`: baseline, challengers, mixed as model config stems) replaces the by-type families."""
+    declared = {k for k, v in (families or {}).items() if v}
+    base_title = "the best baseline on dev" if "baseline" in declared else "the best TF-IDF model on dev"
+    tfidf = _best_of(evaluation, task, model_dirs, _family(families, "baseline", is_tfidf, task))
     if tfidf is None:  # nothing to compare against (no pair below could name it)
         return None
     sentences = []
-    for kind, title in ((is_challenger, "Best model without TF-IDF on dev"),
-                        (is_mixed, "Best ensemble with a TF-IDF member on dev")):
-        other = _best_of(evaluation, task, model_dirs, kind)
+    for key, by_type, title in (("challengers", is_challenger, "Best model without TF-IDF on dev"),
+                                ("mixed", is_mixed, "Best ensemble with a TF-IDF member on dev")):
+        if key in declared:
+            title = f"Best on dev of {', '.join((families or {})[key])}"
+        other = _best_of(evaluation, task, model_dirs, _family(families, key, by_type, task))
         pair = next((p for p in evaluation["paired"] if {p["a"], p["b"]} == {tfidf, other}), None)
         if pair is None:
             continue
@@ -148,7 +162,7 @@ def headline_comparison(evaluation: dict, task: str, model_dirs: Path) -> str | 
         strip = f"{task}-"
         verdict = ("the interval excludes zero" if p["ci_low"] > 0 or p["ci_high"] < 0
                    else "the interval includes zero")
-        sentences.append(f"**{title} ({p['a'].removeprefix(strip)}) versus the best TF-IDF model on dev "
+        sentences.append(f"**{title} ({p['a'].removeprefix(strip)}) versus {base_title} "
                          f"({tfidf.removeprefix(strip)})**: Δ macro-F1 {p['diff_macro_f1']:+.3f}, 95% CI "
                          f"[{p['ci_low']:+.3f}, {p['ci_high']:+.3f}] ({verdict}); p = {p['p_bootstrap']:.3f} "
                          f"(article bootstrap), {p['p_randomization']:.3f} (randomisation).")
@@ -183,12 +197,11 @@ def is_mixed(model_type: str) -> bool:
     return model_type.startswith("ensemble[") and "tfidf" in model_type
 
 
-def _best_of(evaluation: dict, task: str, model_dirs: Path, kind) -> str | None:
-    """The run of `task` whose model type passes `kind` (a predicate, or a type prefix) with the best mean
-    dev macro-F1 (ensembles are judged with their member types, see `run_model_type`)."""
-    accept = kind if callable(kind) else (lambda t: t.startswith(kind))
+def _best_of(evaluation: dict, task: str, model_dirs: Path, accept) -> str | None:
+    """The run of `task` accepted by `accept(name, model_type)` with the best mean dev macro-F1
+    (ensembles are judged with their member types, see `run_model_type`)."""
     best = best_on_dev(model_dirs / name for name, r in evaluation["runs"].items()
-                       if r["task"] == task and accept(run_model_type(model_dirs, name, r["model_type"])))
+                       if r["task"] == task and accept(name, run_model_type(model_dirs, name, r["model_type"])))
     return None if best is None else best.name
 
 
@@ -439,14 +452,18 @@ def write_report(exp: "ExperimentConfig", paths: "Paths", experiment_path: Path,
         evaluation = _json(paths.evaluation / task / "evaluation.json")
         table, frame = results_table(evaluation, task)
         comparison.append(frame)
-        headline = headline_comparison(evaluation, task, paths.runs)
+        families = exp.headline.families()
+        headline = headline_comparison(evaluation, task, paths.runs, families)
         sections.append(f"### {task.capitalize()}\n\n{table}\n\n" + (f"{headline}\n\n" if headline else "")
                         + "Paired tests on the same test statements (difference of seed-mean macro-F1; each pair "
                           "oriented so that a is the learned non-TF-IDF model, or else the model with the higher "
                           "mean; "
                           f"two-sided p):\n\n{paired_table(evaluation, task)}\n")
-        for kind, title in ((is_tfidf, "best TF-IDF on dev"), (is_challenger, "best model without TF-IDF on dev")):
-            name = _best_of(evaluation, task, paths.runs, kind)
+        for key, by_type, title in (("baseline", is_tfidf, "best TF-IDF on dev"),
+                                    ("challengers", is_challenger, "best model without TF-IDF on dev")):
+            if families[key]:
+                title = f"best on dev of {', '.join(families[key])}"
+            name = _best_of(evaluation, task, paths.runs, _family(families, key, by_type, task))
             if name:
                 r = evaluation["runs"][name]
                 confusions.append((f"{task}: {name.removeprefix(task + '-')} ({title})",

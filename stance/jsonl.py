@@ -9,6 +9,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from stance import atomic
+from stance.decoding import decode
 from stance.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,12 +40,7 @@ def iter_json_objects(path: str | Path, lines: list[str]) -> Iterator[tuple[int,
 def iter_jsonl(path: str | Path, model: type[M], encoding: str = "utf-8") -> Iterator[tuple[int, M]]:
     """Yield (line number, record) for each non-blank line; raise InputError naming file, line, field."""
     path = Path(path)
-    try:
-        lines = path.read_bytes().decode(encoding).splitlines()
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError(f"bytes that are not valid {encoding} at byte {exc.start}; "
-                         f"pass the right encoding (e.g. --encoding cp1252)", path=path, line=line) from None
+    lines = decode(path.read_bytes(), encoding, path).splitlines()
     for n, data in iter_json_objects(path, lines):
         try:
             yield n, model.model_validate(data)

@@ -198,3 +198,16 @@ def test_cluster_threshold_is_checked_and_lower_thresholds_merge_more():
     loose = assign_clusters([_art("a", STORY), _art("b", half)], threshold=0.3)
     assert strict[0].cluster_id != strict[1].cluster_id
     assert loose[0].cluster_id == loose[1].cluster_id
+
+
+def test_one_decoder_names_file_line_and_column_for_every_reader(tmp_path):
+    # articles, schema-checked JSONL records and external datasets decode through stance.decoding
+    from stance.jsonl import iter_jsonl
+    from stance.records import Statement
+
+    bad = tmp_path / "statements.jsonl"
+    bad.write_bytes(b'{"article_id": "a"}\n{"text": "caf\xe9 talks"}\n')
+    with pytest.raises(InputError) as err:
+        list(iter_jsonl(bad, Statement))
+    assert err.value.line == 2 and "byte 0xe9 at column 14 is not valid utf-8" in str(err.value)
+    assert "--encoding cp1252" in str(err.value)

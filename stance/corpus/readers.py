@@ -46,6 +46,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from stance.decoding import decode
 from stance.errors import InputError
 from stance.jsonl import validation_field, write_jsonl
 from stance.records import Article
@@ -113,21 +114,6 @@ def corpus_files(path: str | Path, exclude: Sequence[str | Path] = ()) -> list[P
     if not files:
         raise InputError(f"no article files ({', '.join(sorted(SUFFIXES))}) in this folder", path=path)
     return files
-
-
-def _decode(data: bytes, encoding: str, path: Path, line_offset: int = 0) -> str:
-    """Decode bytes, or raise InputError naming the line of the first bad byte."""
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1 + line_offset
-        raise InputError(f"bytes that are not valid {encoding} (byte {exc.start}); "
-                         f"pass the file's encoding, e.g. --encoding cp1252 or latin-1",
-                         path=path, line=line) from None
-    except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}", path=path) from None
-
-
 
 
 ARTICLE_KEYS = {*Article.model_fields, "url"}
@@ -199,7 +185,7 @@ Item = tuple[int | None, str, "Article | InputError"]
 def _read_jsonl(path: Path, encoding: str) -> Iterator[Item]:
     for n, raw_bytes in enumerate(path.read_bytes().split(b"\n"), 1):
         try:
-            raw = _decode(raw_bytes, encoding, path, n - 1)
+            raw = decode(raw_bytes, encoding, path, n - 1)
         except InputError as exc:
             raw = raw_bytes.decode(encoding, errors="replace")
             exc.field = _field_holding(raw, "\ufffd")
@@ -252,7 +238,7 @@ def _csv_records(lines: list[str], header: list[str], path: Path) -> Iterator[tu
 
 
 def _read_csv(path: Path, encoding: str) -> Iterator[Item]:
-    text = _decode(path.read_bytes(), encoding, path).removeprefix("\ufeff")  # a byte-order mark is not a column
+    text = decode(path.read_bytes(), encoding, path).removeprefix("\ufeff")  # a byte-order mark is not a column
     csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     lines = text.splitlines(keepends=True)
     header = next(csv.reader(lines[:1]), [])
@@ -302,7 +288,7 @@ def parse_txt(text: str, path: Path) -> dict:
 
 def _read_txt(path: Path, encoding: str) -> Iterator[Item]:
     try:
-        text = _decode(path.read_bytes(), encoding, path)
+        text = decode(path.read_bytes(), encoding, path)
         data = parse_txt(text, path)
         yield 1, text, validate_article(data, path, None)
     except InputError as exc:
@@ -313,7 +299,7 @@ def _read_html(path: Path, encoding: str) -> Iterator[Item]:
     from trafilatura import bare_extraction
 
     try:
-        html = _decode(path.read_bytes(), encoding, path)
+        html = decode(path.read_bytes(), encoding, path)
     except InputError as exc:
         yield exc.line, "", exc
         return

@@ -39,6 +39,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from stance.config import StrictModel
+from stance.decoding import decode
 from stance.errors import InputError
 from stance.jsonl import iter_json_objects
 
@@ -178,16 +179,11 @@ def decode_lines(path: Path, encoding: str, fallback: str | None, report: LoadRe
         if raw.endswith(b"\r"):
             raw = raw[:-1]
         try:
-            out.append(raw.decode(encoding))
-        except UnicodeDecodeError as exc:
+            out.append(decode(raw, encoding, path, n - 1, hint="set fallback_encoding (e.g. cp1252) or fix the file"))
+        except InputError:
             if not fallback:
-                raise InputError(f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1} is not valid {encoding}; "
-                                 f"set fallback_encoding (e.g. cp1252) or fix the file", path=path, line=n) from None
-            try:
-                out.append(raw.decode(fallback))
-            except UnicodeDecodeError as exc2:
-                raise InputError(f"not valid {encoding} nor {fallback} at column {exc2.start + 1}",
-                                 path=path, line=n) from None
+                raise
+            out.append(decode(raw, fallback, path, n - 1, hint=f"not valid {encoding} either"))
             report.fallback_lines.append(f"{path}:{n}")
             report.fallback_encoding = fallback
     if out and out[-1] == "":

@@ -61,3 +61,19 @@ def test_reproduce_writes_every_figure_and_table_and_is_deterministic(tmp_path, 
         f.write_text(f.read_text().replace(str(tmp_path / "a"), str(tmp_path / "b")))
     assert main(["reproduce", str(tmp_path / "b" / "experiment.yaml")]) == 0
     assert _metrics(tmp_path / "b" / "work") == first
+
+
+def test_a_bad_scheme_or_model_config_fails_before_any_stage_runs(tmp_path, capsys):
+    import yaml
+
+    experiment = write_study(tmp_path)
+    exp = yaml.safe_load(experiment.read_text())
+    dataset = yaml.safe_load(open(exp["dataset"]).read())
+    dataset["schemes"]["stance"] = "stance7"  # no such scheme
+    (tmp_path / "bad_dataset.yaml").write_text(yaml.safe_dump(dataset))
+    exp["dataset"] = str(tmp_path / "bad_dataset.yaml")
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(exp))
+    assert main(["reproduce", str(tmp_path / "bad.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "bad_dataset.yaml" in err and "schemes.stance" in err and "stance7" in err
+    assert not (tmp_path / "work" / "extracted").exists()  # nothing ran

@@ -83,19 +83,27 @@ def _best_model(paths: Paths, task: str, stems: list[str]) -> str:
 def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
     """Run every stage of `experiment` (cached); return the report folder."""
     from stance.dataset.builder import build_dataset, load_dataset_config
+    from stance.dataset.schemes import load_scheme
+    from stance.errors import ConfigError
     from stance.evaluation.runs import evaluate_runs
     from stance.experiment.report.build import write_report
     from stance.training.train import crossfit_predict, learning_curve, train_run
 
     exp = load_experiment(experiment)
     paths = Paths(exp)
-    # every model config (and its sweep) is checked before any stage runs
+    # the whole experiment is checked before any stage runs: every model config (task, params,
+    # sweep), the dataset config and its label schemes
     for task, tcfg in exp.tasks.items():
         for model_config in tcfg.models:
             run_config(exp, paths, task, model_config, paths.runs)
+    ds_cfg = load_dataset_config(exp.dataset, overrides={"output": str(paths.dataset)})
+    for task, scheme in (("stance", ds_cfg.schemes.stance), ("sentiment", ds_cfg.schemes.sentiment)):
+        try:
+            load_scheme(scheme)
+        except ConfigError as exc:
+            raise ConfigError(exc.reason, path=exp.dataset, field=f"schemes.{task}") from None
     runner = StageRunner(paths.work, force=force, log=log)
     started = time.perf_counter()
-    ds_cfg = load_dataset_config(exp.dataset, overrides={"output": str(paths.dataset)})
     gold_paths = list(ds_cfg.gold)
     data_inputs = [exp.articles, exp.actors, *gold_paths]
 

@@ -207,7 +207,6 @@ scale.extract_shards(sys.argv[1], sys.argv[2], load_registry(sys.argv[3]), worke
 """
 
 
-@pytest.mark.slow
 def test_killed_run_resumes_to_byte_identical_outputs(clean_run, tmp_path, registry, client):
     corpus, out, _ = clean_run
     work = tmp_path / "out"
@@ -534,7 +533,6 @@ def test_synthetic_benchmark_archive_has_unique_ids(tmp_path):
     assert scale.duplicate_articles([], tmp_path).empty
 
 
-@pytest.mark.slow
 def test_local_cluster_of_two_processes_matches_and_leaks_nothing(clean_run, tmp_path, registry):
     import psutil
     from distributed import Client

@@ -242,6 +242,13 @@ def _gold_weights(rows: Sequence[SplitRow]) -> dict[str, int]:
     return weight
 
 
+def _kept(r: SplitRow, s: str) -> tuple[str | None, str | None]:
+    """(split, reason left out) of a row whose group went to `s`: weak rows are kept in train only."""
+    if not r.gold and s != "train":
+        return None, f"weak label in a {s} group (dev/test hold gold only)"
+    return s, None
+
+
 def _apply(rows: Sequence[SplitRow], group_split: dict[str, str | None],
            group_reason: dict[str, str] | None = None) -> Assignment:
     """Rows follow their group; weak rows are only kept in train."""
@@ -253,12 +260,10 @@ def _apply(rows: Sequence[SplitRow], group_split: dict[str, str | None],
         if s is None:
             split.append(None)
             reason.append(group_reason.get(r.group, "group not assigned to any split"))
-        elif not r.gold and s != "train":
-            split.append(None)
-            reason.append(f"weak label in a {s} group (dev/test hold gold only)")
         else:
-            split.append(s)
-            reason.append(None)
+            kept, why = _kept(r, s)
+            split.append(kept)
+            reason.append(why)
     return Assignment(split, reason)
 
 
@@ -433,13 +438,9 @@ def assign_official(rows: Sequence[SplitRow], cfg: SplitConfig) -> Assignment:
             split.append(None)
             reason.append(f"official {r.official_split} statement whose text or group is also in official {target}")
             continue
-        s = carved.get(r.group, target) if target == "train" else target
-        if not r.gold and s != "train":
-            split.append(None)
-            reason.append(f"weak label in a {s} group (dev/test hold gold only)")
-        else:
-            split.append(s)
-            reason.append(None)
+        kept, why = _kept(r, carved.get(r.group, target) if target == "train" else target)
+        split.append(kept)
+        reason.append(why)
     return Assignment(split, reason)
 
 

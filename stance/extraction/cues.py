@@ -30,7 +30,7 @@ explain write post tweet acknowledge admit deny reiterate repeat confirm assert 
 promise threaten predict respond reply answer demand propose contend remark comment complain concede
 caution recall allege underline underscore accuse blame continue""".split()
 # ... and verbs that do only with a subject that can speak (a name, a pronoun, a role noun).
-WEAK_VERBS = """suggest signal indicate hint report agree describe call hail praise dismiss reject welcome cite
+WEAK_VERBS = """suggest signal indicate hint report agree describe call hail praise dismiss reject welcome cite observe
 criticize criticise question mention reveal disclose defend ask condemn denounce encourage press implore""".split()
 # Verbs of speech read only in the parse, mostly for their object (`OBJECT_VERBS`, `ABOUT_VERBS`): a sentence
 # holding one still takes a simple shape of `stance.extraction.simple_attribution` ("said A and discussed B").
@@ -235,9 +235,17 @@ class CueLexicon:
         pairs = {("according", "to"), ("made", "clear")} | {(n, "that") for n in self.nouns} | \
             {(f, "out") for f in ("pointed", "points", "pointing")} | \
             {(f, "that") for f, lemma in self.forms().items() if f.endswith("s") and lemma in NOUNY_VERBS} | \
+            {(f, "that") for f, lemma in self.forms().items() if f == lemma} | \
             ({(f, p) for f, lemma in self.forms().items() if lemma in about_only for p in self.about[lemma]}
              if object_only else set())
-        return WordMatcher(frozenset(words), frozenset(pairs))
+        # forms left out above because they are as often nouns or adjectives ("the proposed deal", "peace
+        # talks", "his claims") or base forms ("warn") count right after a name, a pronoun or a speaker noun
+        # ("Zelensky proposed", "the Kremlin claims", "officials warn")
+        after_subject = {f for f, lemma in self.forms().items()
+                         if (f in NOT_CUE_WORDS or f == lemma
+                             or (f.endswith("s") and f != lemma and lemma in NOUNY_VERBS))
+                         and (object_only or lemma not in self.object_only) and lemma not in about_only}
+        return WordMatcher(frozenset(words), frozenset(pairs), frozenset(after_subject), SPEAKER_NOUNS)
 
     def pattern(self) -> "WordMatcher":
         """A matcher for any cue form, cue noun, "made clear" or "according to"."""
@@ -252,15 +260,21 @@ class WordMatcher:
 
     _WORD = re.compile(r"[A-Za-z]+")
 
-    def __init__(self, words: frozenset[str], pairs: frozenset[tuple[str, str]] = frozenset()) -> None:
+    def __init__(self, words: frozenset[str], pairs: frozenset[tuple[str, str]] = frozenset(),
+                 after_subject: frozenset[str] = frozenset(), subjects: frozenset[str] = frozenset()) -> None:
         self.words = words
         self.pairs = pairs
+        self.after_subject = after_subject
+        self.subjects = subjects | _SUBJECT_PRONOUNS
         self._firsts = {a for a, _ in pairs}
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> "_Hit | None":
-        """The first hit in text[pos:endpos], or None."""
+        """The first hit in text[pos:endpos], or None. A word of `after_subject` counts only right after
+        a capitalised word, a subject pronoun or one of `subjects`, in lower case ("Zelensky proposed", "he
+        proposed", "officials warn", not "the proposed deal" or "the Washington Post")."""
         endpos = len(text) if endpos is None else endpos
         prev: re.Match | None = None
+        last: re.Match | None = None
         for m in self._WORD.finditer(text, pos, endpos):
             low = m.group().lower()
             if prev is not None and (prev.group().lower(), low) in self.pairs and \
@@ -268,8 +282,18 @@ class WordMatcher:
                 return _Hit(prev.start(), m.end())
             if low in self.words:
                 return _Hit(m.start(), m.end())
+            if low in self.after_subject and m.group()[0].islower() and last is not None and \
+                    not text[last.end():m.start()].strip() and (
+                    (last.group()[0].isupper() and last.group().lower() not in _DETERMINERS)
+                    or last.group().lower() in self.subjects):
+                return _Hit(m.start(), m.end())
             prev = m if low in self._firsts else None
+            last = m
         return None
+
+
+_SUBJECT_PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "who"})
+_DETERMINERS = frozenset("the a an this that these those his her its their our my your any some no every".split())
 
 
 @dataclass(frozen=True)

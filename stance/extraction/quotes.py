@@ -457,6 +457,10 @@ class Extractor:
                 "nummod", "npadvmod", "nmod", "amod") and c.tag_ in ("CD", "NN", "NNS", "JJ")), None)
             if left is not None:
                 return left, True
+            # "..., former president Bill Clinton said ...": the name parsed as an apposition further left
+            prev = verb.doc[verb.i - 1] if verb.i > 0 else None
+            if prev is not None and prev.tag_ in ("NNP", "NNPS") and prev.dep_ == "appos" and prev.head.i < prev.i:
+                return prev, True
         if depth < 4 and verb.head.i != verb.i and verb.dep_ not in ("ROOT", "parataxis"):
             head = verb.head
             if verb.dep_ == "ccomp" and depth == 0:
@@ -737,6 +741,10 @@ class _ArticleReader(SpeakerResolution):
                 nxt.dep_ in ("prep", "prt"):
             phrasal = nxt  # "called for talks": the cue is "called for", what follows is the content
             cue_end = max(cue_end, nxt, key=lambda t: t.i)
+        elif nxt is not None and (lemma, nxt.lower_) in PHRASAL_CUES and nxt.dep_ == "mark" and \
+                nxt.head.i > nxt.i and nxt.head.head.i == tok.i and nxt.head.dep_ in ("advcl", "ccomp"):
+            phrasal = nxt  # "called for the talks to resume": "for" marks the clause that was called for
+            cue_end = max(cue_end, nxt, key=lambda t: t.i)
         elif nxt is not None and nxt.head.i == tok.i and nxt.dep_ == "prep" and \
                 nxt.lower_ in ex.lexicon.about.get(lemma, ()):
             cue_end = max(cue_end, nxt, key=lambda t: t.i)  # "talked about": the object is the content
@@ -748,6 +756,10 @@ class _ArticleReader(SpeakerResolution):
                                               and c.i > phrasal.i], key=lambda t: t.i) if obj else None
             contents = [self._finish_span(mapper.start(obj[0].left_edge), mapper.end(last), pu)] \
                 if obj and mapper.quote_of(obj[0]) is None else []
+        elif phrasal is not None and phrasal.dep_ == "mark":
+            first = tok.doc[phrasal.i + 1]
+            contents = [self._finish_span(mapper.start(first), mapper.end(phrasal.head.right_edge), pu)] \
+                if mapper.quote_of(first) is None else []
         else:
             contents = self._verb_contents(tok, lemma, mapper, pu, addressee, cue_end, explicit, speaker=sp[1])
         return _Frame(tok, cue, sp[0], subj, explicit, contents, mapper.start(tok))
@@ -771,6 +783,20 @@ class _ArticleReader(SpeakerResolution):
                 return []  # the complement is a full quotation: a direct statement
             return [self._finish_span(*span, pu) for span in self._clause_spans(c, mapper)]
         head = verb.head
+        if verb.dep_ == "advcl" and head.i > verb.i and explicit and head.tag_.startswith(("VB", "MD")) \
+                and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children) \
+                and self.ex.cue_lemma(head) is None and not any(
+                    (c.dep_ == "xcomp" or c.dep_ == "dobj" and lemma not in self.ex.lexicon.addressee
+                     or c.dep_ == "prep" and c.lower_ in self.ex.lexicon.about.get(lemma, ()))
+                    and c.i > cue_end.i for c in verb.children):
+            # "As Reuters reported, the talks collapsed": the clause after the comma that closes the cue's
+            comma = next((t for t in verb.doc[verb.i + 1:head.i] if t.text == "," and t.head.i == head.i), None)
+            if comma is None:
+                return [self._finish_span(*span, pu) for span in self._around_spans(verb, mapper)[-1:]]
+            last = head.right_edge
+            while last.i > comma.i + 1 and (last.is_punct or last.text in MARKS):
+                last = verb.doc[last.i - 1]
+            return [self._finish_span(mapper.start(verb.doc[comma.i + 1]), mapper.end(last), pu)]
         if verb.dep_ == "parataxis" and head.i != verb.i and head.tag_.startswith(("VB", "MD")) and explicit \
                 and self.ex.cue_lemma(head) is None and not any(c.dep_ in ("dobj", "xcomp", "prep")
                                                                 and c.i > cue_end.i for c in verb.children):
@@ -846,6 +872,9 @@ class _ArticleReader(SpeakerResolution):
             if lemma not in lex.infinitive or mapper.quote_of(xcomp) is not None:
                 return None
             return mapper.start(xcomp.left_edge), mapper.end(xcomp.right_edge)
+        gerund = next((c for c in right if c.dep_ == "xcomp" and c.tag_ == "VBG" and c.i == cue_end.i + 1), None)
+        if gerund is not None and lemma in lex.objects and mapper.quote_of(gerund) is None:
+            return mapper.start(gerund.left_edge), mapper.end(gerund.right_edge)  # "proposed hosting talks"
         preps = lex.about.get(lemma)
         prep = next((c for c in verb.children if c.dep_ == "prep" and verb.i < c.i <= cue_end.i + 3), None) \
             if preps else None

@@ -150,3 +150,15 @@ def test_two_that_clauses_under_one_cue_are_one_statement(nlp, registry):
     got = Extractor(registry, nlp=nlp).extract(Article(id="coord", date=dt.date(2025, 1, 2), text=text))
     assert [(s.text, s.actor_id) for s in got] == [
         ("talks were possible and that a meeting could follow in March", "peskov")]
+
+
+def test_it_is_not_given_to_a_registry_name_mentioned_in_passing(nlp, registry):
+    """"It" takes an earlier speaker or sentence subject; a country named in passing two sentences
+    before is not its antecedent (the study's report is): the speaker stays "It", with no actor."""
+    text = ("Defence ministers of the United States and Germany met at Ramstein on Friday.\n\n"
+            "A new study of ammunition output was published the same day. It says European stockpiles "
+            "will not recover before 2027.")
+    art = Article(id="fx-it", title="Allies meet at Ramstein", date=dt.date(2024, 9, 10), text=text)
+    got = Extractor(registry, nlp=nlp).extract(art)
+    assert [(s.speaker, s.actor_id, s.speaker_name, s.text) for s in got] == [
+        ("It", None, None, "European stockpiles will not recover before 2027")]

@@ -44,6 +44,9 @@ during despite without with for from by on in at""".split())
 _NOT_FIRST_NAME = frozenset("""in on at of for from to by with after before during since when while as and but or
 if north south east west new san los las fort port lake mount saint st. st city county""".split())
 _TITLE_NAME = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'\u2019-]+)")
+# A known first name and the surname after it ("Elizabeth Warren", "John G. Stumpf").
+_FIRST_SURNAME = re.compile(r"\b(" + "|".join(sorted(FIRST_NAMES, key=len, reverse=True)) +
+                            r")\s+(?:[A-Z]\.\s+)?([A-Z][a-z][\w'\u2019-]*)")
 # Capitalised words before a first name ("Sen. Tim Scott", "Former President Barack Obama").
 _NAME_TITLES = frozenset("""mr mrs ms miss dr sen senator rep representative gov governor gen general lt col maj capt
 adm rev judge justice president vice former secretary minister prime chief chairman chairwoman speaker
@@ -121,11 +124,18 @@ def _plain(speaker: str) -> str | None:
 
 
 def _title_genders(text: str) -> dict[str, str]:
-    """Name words whose gender the article shows: surnames after Mr./Mrs./Ms. (known first names are
-    read by `_ArticleReader._name_gender`)."""
+    """Name words whose gender the article shows: surnames after Mr./Mrs./Ms., then surnames the
+    article writes after a known first name of one gender only ("Warren" after "Elizabeth", but not
+    "Clinton" when both "Bill" and "Hillary" precede it)."""
     out: dict[str, str] = {}
     for m in _TITLE_NAME.finditer(text):
         out.setdefault(m.group(2), "male" if m.group(1) == "Mr" else "female")
+    seen: dict[str, set[str]] = {}
+    for m in _FIRST_SURNAME.finditer(text):
+        seen.setdefault(m.group(2), set()).add(FIRST_NAMES[m.group(1)])
+    for surname, genders in seen.items():
+        if len(genders) == 1 and surname not in FIRST_NAMES:
+            out.setdefault(surname, next(iter(genders)))
     return out
 
 
@@ -200,7 +210,8 @@ class SpeakerResolution:
                     return False
                 return gender is None or g in (None, gender)
 
-            actor, name = self._antecedent(fits, unit_index, pos)
+            # "it" and "they" take an earlier speaker or sentence subject, not any registry name in passing
+            actor, name = self._antecedent(fits, unit_index, pos, mentions=gender is not None)
             if name and gender and name not in self._genders:
                 self._genders[name] = gender
                 for w in name.split()[1:]:

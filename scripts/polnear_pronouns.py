@@ -24,7 +24,7 @@ from pathlib import Path
 from stance.extraction.actors import ActorRegistry
 from stance.extraction.cues import CueLexicon
 from stance.extraction.evaluation import match_statements
-from stance.extraction.polnear import parse_ann, read_split, source_kind, speaker_matches
+from stance.extraction.polnear import read_split, source_kind, speaker_matches
 from stance.extraction.quotes import extract_corpus
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,8 +27,9 @@ tfidf_svm_per_target.yaml, the organisers' baseline design) and, unless --no-ref
 per-target config trained on the whole official train (train + dev, as the organisers
 trained) with the hyperparameters fixed beforehand, through the Python API (see refit_scores).
 When `embedding_logreg` is registered and its encoder is found locally, frozen sentence
-embeddings + logistic regression pooled on "{target} | {text}" and per target (--no-embedding
-skips them).
+embeddings + logistic regression pooled on "{target} | {text}" and per target, and the per-target
+ensemble of both designs (configs/models/ensemble_per_target.yaml: weights chosen on dev;
+--no-embedding skips them).
 
 `--tune` prints the grid the per-target C was chosen from: dev F_avg (train split -> dev split)
 and 5-fold CV F_avg over train + dev. The test split is never used for choosing.
@@ -282,6 +283,8 @@ def main() -> int:
                                                "model": {"type": "embedding_logreg", "params": {"template": "{text}"}}}}
         runs.append(("embedding_logreg_per_target", "per_group(target): embedding_logreg (MiniLM-L6)",
                      derived_config(Path("configs/models/tfidf_svm.yaml"), "embedding_logreg_per_target", model=per)))
+        runs.append(("ensemble_per_target", "per_group(target): tfidf_svm + embedding_logreg (MiniLM-L6), "
+                     "weights chosen on dev", Path("configs/models/ensemble_per_target.yaml")))
     else:
         print(f"embedding_logreg: {why_not}")
 

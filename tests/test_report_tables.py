@@ -63,13 +63,18 @@ def test_subset_scores_split_a_runs_test_predictions_by_pinned_article(tmp_path)
     assert abs(f_new - 1 / 3) < 1e-9
 
 
-def test_headline_names_the_swept_models_from_their_run_folders(tmp_path):
+def _four_runs(folder):
+    """Run folders of four stance models with only their dev macro-F1 (what the headline reads)."""
     import json
 
     for name, dev in (("stance-tfidf_logreg", 0.47), ("stance-tfidf_svm", 0.45), ("stance-transformer", 0.5),
                       ("stance-rules", 0.2)):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "summary.json").write_text(json.dumps({"dev": {"macro_f1": {"mean": dev}}}))
+        (folder / name).mkdir()
+        (folder / name / "summary.json").write_text(json.dumps({"dev": {"macro_f1": {"mean": dev}}}))
+
+
+def test_headline_names_the_swept_models_from_their_run_folders(tmp_path):
+    _four_runs(tmp_path)
     line = headline_comparison(EVALUATION, "stance", tmp_path)
     assert "sweep" not in line  # nothing was swept: no caveat
     (tmp_path / "stance-tfidf_svm" / "sweep.json").write_text("{}")
@@ -108,12 +113,7 @@ def test_best_on_dev_is_the_one_rule_for_picking_a_model(tmp_path):
 
 
 def test_the_experiment_can_declare_the_headline_families(tmp_path):
-    import json
-
-    for name, dev in (("stance-tfidf_logreg", 0.47), ("stance-tfidf_svm", 0.45), ("stance-transformer", 0.5),
-                      ("stance-rules", 0.2)):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "summary.json").write_text(json.dumps({"dev": {"macro_f1": {"mean": dev}}}))
+    _four_runs(tmp_path)
     # by type: the transformer against the TF-IDF model best on dev
     line = headline_comparison(EVALUATION, "stance", tmp_path)
     assert "Best model without TF-IDF on dev (transformer) versus the best TF-IDF model on dev (tfidf_logreg)" in line

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 from stance.models import make_model, model_class
-from stance.training.train import DataSection, load_run_config, load_task_data
+from stance.training.train import DataSection, _align, load_run_config, load_task_data
 
 ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 ap.add_argument("config")
@@ -37,11 +37,7 @@ params = dict(cfg.model.params)
 
 
 def dev_probs(model) -> np.ndarray:
-    raw = model.predict_proba(dev)
-    out = np.zeros((len(dev), len(labels)))
-    for j, c in enumerate(str(c) for c in model.classes_):
-        out[:, labels.index(c)] = raw[:, j]
-    return out
+    return _align(model.predict_proba(dev), [str(c) for c in model.classes_], labels)
 
 
 def macro_f1(probs: np.ndarray) -> float:

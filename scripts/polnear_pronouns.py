@@ -24,7 +24,7 @@ from pathlib import Path
 from stance.extraction.actors import ActorRegistry
 from stance.extraction.cues import CueLexicon
 from stance.extraction.evaluation import match_statements
-from stance.extraction.polnear import read_split, source_kind, speaker_matches
+from stance.extraction.polnear import read_split, said_names, speaker_matches
 from stance.extraction.quotes import extract_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,16 +43,17 @@ by_article: dict[str, list] = {}
 for p in preds:
     by_article.setdefault(p.article_id, []).append(p)
 c: Counter = Counter()
+seen: set[tuple[str, str]] = set()
 for aid, art in sorted(split.articles.items()):
     gold = sorted((g for g in split.gold if g.statement.article_id == aid), key=lambda g: g.statement.start)
     pred = sorted(by_article.get(aid, []), key=lambda s: s.start)
     for pi, gi, _ in match_statements(pred, [g.statement for g in gold], art.text, 0.5):
         g, p = gold[gi], pred[pi]
         ref = referents.get((aid, g.attribution_id))
-        if g.target != "speech" or g.source_kind != "pronoun" or ref is None or c[("seen", aid, g.attribution_id)]:
+        if g.target != "speech" or g.source_kind != "pronoun" or ref is None or (aid, g.attribution_id) in seen:
             continue
-        c[("seen", aid, g.attribution_id)] += 1
-        said = [x for x in (p.speaker, p.speaker_name) if x and source_kind(x) not in ("pronoun", "relative")]
+        seen.add((aid, g.attribution_id))
+        said = said_names(p)
         c["n"] += 1
         c["unresolved"] += not said
         c["ok_referent"] += any(speaker_matches(x, ref["referent"] or "") for x in said)

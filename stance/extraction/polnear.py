@@ -716,6 +716,12 @@ def _content_words(s: str) -> set[str]:
     return out
 
 
+def said_names(pred: Statement) -> list[str]:
+    """What a predicted statement names as its speaker: the speaker as written and the person a resolved
+    pronoun or title names, leaving out a bare pronoun (an unresolved "he" names no one)."""
+    return [x for x in (pred.speaker, pred.speaker_name) if x and source_kind(x) not in ("pronoun", "relative")]
+
+
 def speaker_matches(pred: str, gold: str) -> bool:
     """Whether a predicted speaker names the gold one: they share a content word that is not a
     title (a name, a role noun), or a title when one side has nothing else ("the president")."""
@@ -901,8 +907,7 @@ def evaluate_polnear(pred: Sequence[Statement], split: PolnearSplit, threshold: 
             if g.source_kind == "named" or (g.source_kind in ("pronoun", "relative") and g.antecedent):
                 kind = "named" if g.source_kind == "named" else "pronoun"
                 wanted = g.statement.speaker if kind == "named" else g.antecedent
-                # the speaker as written, or the person a resolved pronoun or title names
-                said = [x for x in (p.speaker, p.speaker_name) if x and source_kind(x) not in ("pronoun", "relative")]
+                said = said_names(p)
                 pred_pron = not said
                 ok = any(speaker_matches(x, wanted or "") for x in said)
                 c[f"spk_{kind}"] += 1

@@ -737,13 +737,11 @@ class _ArticleReader(SpeakerResolution):
                 cue_end = child.right_edge
         phrasal = None
         nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
-        if nxt is not None and nxt.head.i == tok.i and (lemma, nxt.lower_) in PHRASAL_CUES and \
-                nxt.dep_ in ("prep", "prt"):
-            phrasal = nxt  # "called for talks": the cue is "called for", what follows is the content
-            cue_end = max(cue_end, nxt, key=lambda t: t.i)
-        elif nxt is not None and (lemma, nxt.lower_) in PHRASAL_CUES and nxt.dep_ == "mark" and \
-                nxt.head.i > nxt.i and nxt.head.head.i == tok.i and nxt.head.dep_ in ("advcl", "ccomp"):
-            phrasal = nxt  # "called for the talks to resume": "for" marks the clause that was called for
+        if nxt is not None and (lemma, nxt.lower_) in PHRASAL_CUES and (
+                nxt.head.i == tok.i and nxt.dep_ in ("prep", "prt")  # "called for talks"
+                or nxt.dep_ == "mark" and nxt.head.i > nxt.i and nxt.head.head.i == tok.i
+                and nxt.head.dep_ in ("advcl", "ccomp")):  # "called for the talks to resume": "for" marks the clause
+            phrasal = nxt  # the cue is "called for", what follows is the content
             cue_end = max(cue_end, nxt, key=lambda t: t.i)
         elif nxt is not None and nxt.head.i == tok.i and nxt.dep_ == "prep" and \
                 nxt.lower_ in ex.lexicon.about.get(lemma, ()):

@@ -79,6 +79,31 @@ def test_cached_embeddings_are_bit_identical_to_fresh_ones(tmp_path):
     assert cache.get(encoder_namespace(one_thread), texts) == {}
 
 
+def test_several_layers_are_pooled_one_by_one_and_joined_at_unit_length(tmp_path):
+    texts = ["Peskov said talks with Kyiv were possible.", "Kyiv rejected the plan outright."]
+    last = SentenceEncoder(default_encoder_path(), batch_size=1).encode(texts)
+    explicit = SentenceEncoder(default_encoder_path(), batch_size=1, layers=(-1,)).encode(texts)
+    assert np.array_equal(last, explicit)
+    two = SentenceEncoder(default_encoder_path(), batch_size=1, layers=(-1, 3)).encode(texts)
+    assert two.shape == (2, 768) and np.allclose(np.linalg.norm(two, axis=1), 1.0, atol=1e-5)
+    # the first block is the last layer's vector, scaled so the joined vector has unit length
+    np.testing.assert_allclose(two[:, :384] * np.sqrt(2), last, atol=1e-5)
+    # the middle layer is another vector, not a copy of the last
+    assert not np.allclose(two[:, 384:] * np.sqrt(2), last, atol=1e-2)
+    # its own cache namespace; the last layer alone keeps the namespace it always had
+    enc = SentenceEncoder(default_encoder_path(), batch_size=1, layers=(-1, 3))
+    assert encoder_namespace(enc).endswith("|layers=-1,3")
+    assert "layers" not in encoder_namespace(SentenceEncoder(default_encoder_path(), batch_size=1))
+    # MiniLM-L6 has hidden states 0-6: layer 9 is named in the error
+    with pytest.raises(ConfigError, match=r"layers \[9\] do not exist.*0-6") as err:
+        SentenceEncoder(default_encoder_path(), batch_size=1, layers=(-1, 9)).encode(texts)
+    assert err.value.field == "layers"
+    model = make_model("embedding_logreg", {"layers": [-1, -2]})
+    assert model.encoder.layers == (-1, -2)
+    with pytest.raises(ConfigError):
+        make_model("embedding_logreg", {"layers": []})
+
+
 def test_an_unwritable_cache_costs_speed_not_results(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

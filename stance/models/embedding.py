@@ -2,7 +2,7 @@
 
 The encoder body (all-MiniLM-L6-v2 by default; any local encoder or packaged name through
 `model_path`) is never trained: each input is embedded once (mean pooling, L2-normalised, as
-sentence-transformers does) and the vector is cached on disk (`stance.models.embedding_cache`),
+sentence-transformers does; `layers` can pool several hidden states and concatenate them) and the vector is cached on disk (`stance.models.embedding_cache`),
 so training a head takes seconds once a corpus has been embedded. The head is a multinomial
 logistic regression (`head: logreg`), a linear SVM with sigmoid-calibrated probabilities
 (`head: svm`, calibration folds keep each article together as in tfidf_svm) or a small MLP
@@ -51,6 +51,9 @@ class EmbeddingParams(StrictModel):
     extra_templates: list[Template] = Field(default_factory=list,
                                             description="more inputs whose embeddings are concatenated to the first")
     pooling: Literal["mean", "cls"] = "mean"
+    layers: list[int] = Field([-1], min_length=1,
+                              description="hidden states pooled and concatenated (0 = embedding output, -1 = last "
+                                          "layer; e.g. [-1, -2, -3] for the last three)")
     normalize: bool = True
     max_length: int = Field(256, ge=8, description="tokens per input; longer inputs are truncated")
     head: Literal["logreg", "svm", "mlp"] = "logreg"
@@ -89,7 +92,7 @@ class EmbeddingClassifier(StanceModel):
             self._encoder = SentenceEncoder(resolve_encoder_path(self.p.model_path, field="model.params.model_path"),
                                             pooling=self.p.pooling, normalize=self.p.normalize,
                                             max_length=self.p.max_length, batch_size=self.p.batch_size,
-                                            threads=self.p.threads)
+                                            threads=self.p.threads, layers=tuple(self.p.layers))
         return self._encoder
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:

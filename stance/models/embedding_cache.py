@@ -2,7 +2,8 @@
 
 Embeddings live in one SQLite file (`<cache dir>/embeddings.sqlite`, safe for concurrent
 readers and writers), keyed by a namespace that fixes everything the vector depends on
-(encoder fingerprint, pooling, normalisation, maximum length, batching, thread count) and the
+(encoder fingerprint, pooling, normalisation, maximum length, batching, thread count,
+hidden layers) and the
 sha256 of the input text. Vectors are float32 bytes. The cache folder is `cache_dir` when given, else
 `$STANCE_CACHE_DIR`, else `~/.cache/stance`.
 
@@ -95,8 +96,12 @@ class EmbeddingCache:
 def encoder_namespace(encoder: SentenceEncoder) -> str:
     """What an embedding depends on besides its text."""
     # the thread count changes the order of float reductions, so it is part of what a vector depends on
-    return (f"{encoder.fingerprint}|pool={encoder.pooling}|norm={int(encoder.normalize)}|max={encoder.max_length}"
-            f"|batch={'single' if encoder.batch_size == 1 else 'multi'}|threads={encoder.threads}")
+    namespace = (f"{encoder.fingerprint}|pool={encoder.pooling}|norm={int(encoder.normalize)}"
+                 f"|max={encoder.max_length}|batch={'single' if encoder.batch_size == 1 else 'multi'}"
+                 f"|threads={encoder.threads}")
+    if encoder.layers != (-1,):  # the last layer alone keeps the namespace vectors were cached under before
+        namespace += "|layers=" + ",".join(map(str, encoder.layers))
+    return namespace
 
 
 def embed(encoder: SentenceEncoder, texts: list[str], cache: EmbeddingCache | None = None) -> np.ndarray:

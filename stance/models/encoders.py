@@ -9,7 +9,8 @@ folder. Nothing is ever downloaded: the loaders run with HF_HUB_OFFLINE and
 
 `SentenceEncoder` embeds texts with the encoder body (mean or CLS pooling, optionally
 L2-normalised), sorted by length in batches under `torch.inference_mode`, with a fixed
-thread count. `encoder_fingerprint` identifies an encoder by the bytes of its config,
+thread count. `layers` picks which hidden states are pooled (default the last; several are
+pooled one by one and concatenated, each normalised and the whole scaled back to unit length). `encoder_fingerprint` identifies an encoder by the bytes of its config,
 tokenizer and weights, so embeddings cached for one encoder are never served for another.
 """
 from __future__ import annotations
@@ -143,8 +144,12 @@ class SentenceEncoder:
     """A frozen encoder body that turns texts into pooled sentence embeddings."""
 
     def __init__(self, path: str | Path, *, pooling: Pooling = "mean", normalize: bool = True,
-                 max_length: int = 128, batch_size: int = 64, threads: int = 2) -> None:
+                 max_length: int = 128, batch_size: int = 64, threads: int = 2,
+                 layers: tuple[int, ...] = (-1,)) -> None:
+        if not layers:
+            raise ConfigError("layers must name at least one hidden state", field="layers")
         self.path = str(path)
+        self.layers = tuple(int(i) for i in layers)
         self.pooling = pooling
         self.normalize = normalize
         self.max_length = max_length
@@ -177,10 +182,16 @@ class SentenceEncoder:
         import torch
 
         model, tokenizer = self._load()
+        dim = int(model.config.hidden_size) * len(self.layers)
         if not texts:
-            return np.zeros((0, int(model.config.hidden_size)), dtype=np.float32)
+            return np.zeros((0, dim), dtype=np.float32)
+        n_states = int(model.config.num_hidden_layers) + 1  # the embedding output, then one per layer
+        bad = [i for i in self.layers if not -n_states <= i < n_states]
+        if bad:
+            raise ConfigError(f"layers {bad} do not exist: {self.path} has hidden states 0-{n_states - 1} "
+                              f"(or -1 to -{n_states} from the last)", field="layers")
         order = np.argsort([len(t) for t in texts], kind="stable")
-        out = np.zeros((len(texts), int(model.config.hidden_size)), dtype=np.float32)
+        out = np.zeros((len(texts), dim), dtype=np.float32)
         old = torch.get_num_threads()
         torch.set_num_threads(self.threads)
         try:
@@ -189,8 +200,17 @@ class SentenceEncoder:
                     idx = order[start:start + self.batch_size]
                     enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True,
                                     max_length=self.max_length, return_tensors="pt")
-                    hidden = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])[0]
-                    out[idx] = pool(hidden, enc["attention_mask"], self.pooling, self.normalize).numpy()
+                    if self.layers == (-1,):
+                        hidden = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])[0]
+                        out[idx] = pool(hidden, enc["attention_mask"], self.pooling, self.normalize).numpy()
+                        continue
+                    states = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
+                                   output_hidden_states=True).hidden_states
+                    vecs = [pool(states[i], enc["attention_mask"], self.pooling, self.normalize) for i in self.layers]
+                    joined = torch.cat(vecs, dim=1)
+                    if self.normalize:
+                        joined = joined / float(np.sqrt(len(self.layers)))
+                    out[idx] = joined.numpy()
         finally:
             torch.set_num_threads(old)
         return out

@@ -13,6 +13,7 @@ the article up to that sentence, without seeing the extractor's output or the ru
 - how often the rule's antecedent names the annotator's referent.
 
 Usage: python scripts/polnear_pronouns.py [--polnear data/external/polnear] [--cues statements|attributions]
+           [--misses]   (also print each item the extractor gets wrong against the annotator)
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 ap.add_argument("--polnear", default=str(ROOT / "data" / "external" / "polnear"))
 ap.add_argument("--referents", default=str(ROOT / "data" / "polnear" / "pronoun_referents_dev.jsonl"))
 ap.add_argument("--cues", choices=["statements", "attributions"], default="statements")
+ap.add_argument("--misses", action="store_true", help="print the items the extractor gets wrong")
 args = ap.parse_args()
 
 referents = {(r["article"], r["attribution"]): r for r in map(json.loads, Path(args.referents).open(encoding="utf-8"))}
@@ -56,7 +58,12 @@ for aid, art in sorted(split.articles.items()):
         said = said_names(p)
         c["n"] += 1
         c["unresolved"] += not said
-        c["ok_referent"] += any(speaker_matches(x, ref["referent"] or "") for x in said)
+        ok = any(speaker_matches(x, ref["referent"] or "") for x in said)
+        c["ok_referent"] += ok
+        if args.misses and not ok:
+            before = art.text[max(0, p.start - 160):p.start].replace("\n", " ")
+            print(f"MISS {aid} {g.attribution_id}: referent {ref['referent']!r}, extractor {said or p.speaker!r}\n"
+                  f"     ...{before}[{art.text[p.start:p.end][:80]}]")
         if g.antecedent:
             c["n_rule"] += 1
             c["ok_rule"] += any(speaker_matches(x, g.antecedent) for x in said)

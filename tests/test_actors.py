@@ -102,6 +102,18 @@ def test_longest_alias_wins_inside_a_phrase(reg):
         (0, "kremlin"), (17, "peskov"), (28, "new_president")]
 
 
+def test_a_surname_after_another_persons_first_name_is_another_person(reg):
+    date = dt.date(2025, 10, 10)
+    # the registry's Trump is "Donald Trump" or "Trump"; Melania and Ivanka Trump are not him
+    assert reg.resolve("Melania Trump", date) is None
+    assert reg.resolve("Ivanka Trump, the president's daughter", date) is None
+    assert reg.find("Melania Trump met Dmitry Peskov, then Trump spoke.") == [(18, "peskov"), (38, "new_president")]
+    # a title, the person's own first name, or a capitalised word that is no given name still resolve
+    for text in ("President Trump", "Donald Trump", "Mr. Trump", "Kremlin spokesman Peskov", "Dmitry Peskov"):
+        assert reg.resolve(text, date) is not None, text
+    assert reg.find("Melania Trump and Donald Trump") == [(18, "new_president")]
+
+
 def test_title_heads(reg):
     assert reg.title_heads("new_president", dt.date(2025, 3, 1)) == {"president"}
     assert reg.title_heads("new_president", dt.date(2024, 12, 1)) == {"president-elect"}

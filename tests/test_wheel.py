@@ -47,6 +47,7 @@ def test_the_wheel_carries_the_shipped_configs(installed):
     # every module of the package (pyproject.toml lists the subpackages by name)
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "stance").rglob("*.py")}
     assert modules and modules <= names, sorted(modules - names)
+    assert "stance/extraction/data/first_names.tsv" in names  # the given-name table of stance.extraction.names
 
 
 def test_an_installed_wheel_extracts_builds_and_trains_without_the_checkout(installed, tmp_path):

@@ -34,10 +34,11 @@ def hash_paths(paths: Iterable[str | Path]) -> str:
 
 
 def code_fingerprint() -> str:
-    """SHA-256 over the package's own Python sources, so a code change invalidates every stage."""
+    """SHA-256 over the package's own sources and data files (e.g. the given-name table), so a
+    change to either invalidates every stage."""
     root = Path(__file__).resolve().parents[1]  # the whole stance package
     h = hashlib.sha256()
-    for f in sorted(root.rglob("*.py")):
+    for f in sorted([*root.rglob("*.py"), *root.rglob("*.tsv")]):
         h.update(str(f.relative_to(root)).encode())
         h.update(f.read_bytes())
     return h.hexdigest()

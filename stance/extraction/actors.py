@@ -12,7 +12,9 @@ periods dropped ("U.S." = "US"), possessive 's dropped ("Russia's foreign minist
 1. the whole phrase (leading "the"/"a"/"an" removed) equals an alias, or a role held on
    `date`;
 2. a person's alias ends the phrase (longest match first), so a title reduces to the
-   person ("Russian President Vladimir Putin"), while "a Putin ally" stays unresolved;
+   person ("Russian President Vladimir Putin"), while "a Putin ally" stays unresolved, and
+   a surname alias after another person's first name is another person ("Ivanka Trump" is
+   not the "Trump" of the registry);
 3. a role held on `date` ends the phrase and is not preceded by a word that changes who
    is meant ("former", "deputy", "acting", ...): "the new US president" matches
    "US president", "the former US president" does not;
@@ -43,6 +45,7 @@ from pydantic import Field, field_validator, model_validator
 
 from stance.config import StrictModel, load_config
 from stance.errors import ConfigError
+from stance.extraction.names import given_name_gender
 
 # Words before a role that make it a different person than the current holder.
 ROLE_BLOCKERS = frozenset({
@@ -162,6 +165,9 @@ class ActorRegistry:
                                           f"at the same time; give them non-overlapping start/end dates",
                                           field=f"actors.{a2}.roles")
         self._max_alias = max((len(k) for k in self._aliases), default=0)
+        # the words of each actor's own names, so that only someone else's first name blocks a surname
+        self._own_words = {a.id: {w for alias in {a.name, *a.aliases} for w in normalize(alias).split()}
+                           for a in self.actors.values()}
         self._cache: dict[tuple[str, dt.date | None], str | None] = {}
 
     # ------------------------------------------------------------------ loading
@@ -225,7 +231,8 @@ class ActorRegistry:
             return holder
         for n in range(min(self._max_alias, len(words)), 0, -1):  # 2. a person's alias ends the phrase
             actor_id = self._aliases.get(tuple(words[-n:]))
-            if actor_id and self.actors[actor_id].kind == "person" and not self._governed(words[:-n], caps[:-n]):
+            if actor_id and self.actors[actor_id].kind == "person" and not self._governed(words[:-n], caps[:-n]) \
+                    and not (n < len(words) and caps[-n - 1] and self._other_first_name(words[-n - 1], actor_id)):
                 return actor_id
         for i in range(1, len(words)):  # 3. a role ends the phrase, without a blocking modifier
             key = tuple(words[i:])
@@ -243,6 +250,10 @@ class ActorRegistry:
                     if actor is not None and actor.institution:
                         return actor.institution
         return None
+
+    def _other_first_name(self, word: str, actor_id: str) -> bool:
+        """Whether `word` (normalised) is a first name that is not one of the actor's own names."""
+        return word not in self._own_words[actor_id] and given_name_gender(word) is not None
 
     def _governed(self, before: list[str], caps: list[bool]) -> bool:
         """Whether a name after the words `before` sits in a prepositional phrase of a common noun
@@ -265,9 +276,11 @@ class ActorRegistry:
         """(character offset, actor id) of every alias occurring in `text` as whole words, longest
         match first, without overlaps, in text order."""
         toks: list[tuple[str, int]] = []
+        caps: list[bool] = []
         for m in re.finditer(r"[\w'\u2019.-]+", text):
             for w in normalize(m.group()).split():
                 toks.append((w, m.start()))
+                caps.append(m.group()[:1].isupper())
         words = [w for w, _ in toks]
         taken = [False] * len(words)
         out: list[tuple[int, str]] = []
@@ -276,6 +289,9 @@ class ActorRegistry:
                 if any(taken[i:i + n]):
                     continue
                 actor_id = self._aliases.get(tuple(words[i:i + n]))
+                if actor_id and i > 0 and caps[i - 1] and self.actors[actor_id].kind == "person" \
+                        and self._other_first_name(words[i - 1], actor_id):
+                    continue  # "Ivanka Trump" is not a mention of the registry's Trump
                 if actor_id:
                     out.append((toks[i][1], actor_id))
                     for j in range(i, i + n):

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 from stance.extraction.cues import (
     DATELINE,
     FEMALE_WORDS,
-    FIRST_NAMES,
     MALE_WORDS,
     NON_SPEAKERS,
     ORG_WORDS,
     PRONOUNS,
     SPEAKER_NOUNS,
 )
+from stance.extraction.names import given_name_gender, listed_gender
 from stance.extraction.segmentation import MARKS
 from stance.extraction.simple_attribution import FRONTED, is_simple_speaker
 
@@ -29,6 +29,14 @@ if TYPE_CHECKING:
 
 # Documents that speak for their authors with a strong cue ("the report says", "the statement said").
 _DOCUMENTS = frozenset("report reports study survey analysis document documents statement statements".split())
+# Heads of phrases that "it" can refer to besides ORG_WORDS: organisations and places that speak
+# through statements, and documents ("The city sent a letter. It says ...", "the report ... It also notes").
+_IT_HEADS = ORG_WORDS | _DOCUMENTS | frozenset("""city town state country nation campaign coalition organization
+organisation group union court department bureau board institute foundation association alliance league network
+newspaper paper magazine times post journal article letter website site firm bank corporation university
+school""".split())
+_HEAD_ENDS = frozenset("of for at in to from with on by who which that".split())
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 _WORDS = re.compile(r"[\w.'\u2019-]+")
 _CLAUSE_WORDS = frozenset("""is was were are has had have will would could can may might must did does do said says
 told who which that also and but or not""".split())
@@ -44,9 +52,10 @@ during despite without with for from by on in at""".split())
 _NOT_FIRST_NAME = frozenset("""in on at of for from to by with after before during since when while as and but or
 if north south east west new san los las fort port lake mount saint st. st city county""".split())
 _TITLE_NAME = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'\u2019-]+)")
-# A known first name and the surname after it ("Elizabeth Warren", "John G. Stumpf").
-_FIRST_SURNAME = re.compile(r"\b(" + "|".join(sorted(FIRST_NAMES, key=len, reverse=True)) +
-                            r")\s+(?:[A-Z]\.\s+)?([A-Z][a-z][\w'\u2019-]*)")
+# A capitalised word and the surname after it ("Elizabeth Warren", "John G. Stumpf"); the first
+# word counts when it is a given name (stance.extraction.names). The surname is read ahead, so it
+# can be the first word of the next pair ("Secretary of State Antony Blinken").
+_FIRST_SURNAME = re.compile(r"\b([A-Z][a-z]+)\s+(?=(?:[A-Z]\.\s+)?([A-Z][a-z][\w'\u2019-]*))")
 # Capitalised words before a first name ("Sen. Tim Scott", "Former President Barack Obama").
 _NAME_TITLES = frozenset("""mr mrs ms miss dr sen senator rep representative gov governor gen general lt col maj capt
 adm rev judge justice president vice former secretary minister prime chief chairman chairwoman speaker
@@ -58,17 +67,32 @@ def _speaker_kind(text: str, actor_id: str | None, registry: ActorRegistry | Non
     actor = registry.get(actor_id) if registry else None
     if actor is not None:
         return actor.kind, actor.gender
-    words = re.findall(r"[\w'\u2019-]+", text.lower())
-    gender = "female" if FEMALE_WORDS & set(words) else "male" if MALE_WORDS & set(words) else None
-    if not words:
+    every = set(re.findall(r"[\w'\u2019-]+", text.lower()))
+    gender = "female" if FEMALE_WORDS & every else "male" if MALE_WORDS & every else None
+    # the kind is the head phrase's ("Michael Tanner, a fellow at the Cato Institute" is a person);
+    # a name's kind is its appositive's ("Save Ukraine, a Kyiv group that ..." is an institution)
+    parts = [p for p in (_head_tokens(part) for part in _PARENTHETICAL.sub("", text).split(",")) if p]
+    if not parts:
         return "person", gender
-    if words[-1] in PRONOUNS:
-        return PRONOUNS[words[-1]][0][0], PRONOUNS[words[-1]][1]
-    if words[-1] in ORG_WORDS:
+    tokens = parts[0]
+    last = tokens[-1].lower()
+    if last in PRONOUNS:
+        return PRONOUNS[last][0][0], PRONOUNS[last][1]
+    if tokens[-1][:1].isupper() and len(parts) > 1 and parts[1][-1].lower() in _IT_HEADS:
         return "institution", None
-    if words[-1].endswith("s") and not text.split()[-1][:1].isupper():
+    if last in _IT_HEADS:
+        return "institution", None
+    if last.endswith("s") and not tokens[-1][:1].isupper():
         return "group", None
     return "person", gender
+
+
+def _head_tokens(phrase: str) -> list[str]:
+    """The words of a noun phrase up to its first preposition or relative word ("The foreign
+    minister of the host country" -> The foreign minister)."""
+    tokens = re.findall(r"[\w'\u2019-]+", phrase)
+    cut = next((i for i, t in enumerate(tokens) if i and t.lower() in _HEAD_ENDS), len(tokens))
+    return tokens[:cut]
 
 
 def _is_plausible(tokens: list, strong: bool, registry: ActorRegistry | None) -> bool:
@@ -94,6 +118,7 @@ def _display_name(speaker: str) -> str | None:
     """The name in a speaker phrase, for a pronoun that refers to it: the phrase before an
     appositive comma, from its capitalised run at the end ("Kremlin spokesman Dmitry Peskov"
     -> "Dmitry Peskov"); None for a pronoun or a phrase without a capitalised word."""
+    speaker = _PARENTHETICAL.sub("", speaker)  # "Sen. Claire McCaskill (D-Mo.)"
     parts = [p.strip() for p in speaker.split(",")]
     if len(parts) > 1 and _display_name(parts[0]) is None:  # "The minister of the economy, Mr. Guajardo"
         return next((n for n in map(_display_name, parts[1:3]) if n), None)
@@ -120,6 +145,7 @@ def _display_name(speaker: str) -> str | None:
 
 def _plain(speaker: str) -> str | None:
     """A speaker phrase that is not a pronoun, as a pronoun's antecedent ("the officials")."""
+    speaker = _PARENTHETICAL.sub("", speaker)
     return None if speaker.lower() in PRONOUNS or "(" in speaker else speaker.split(",")[0].strip() or None
 
 
@@ -131,10 +157,15 @@ def _title_genders(text: str) -> dict[str, str]:
     for m in _TITLE_NAME.finditer(text):
         out.setdefault(m.group(2), "male" if m.group(1) == "Mr" else "female")
     seen: dict[str, set[str]] = {}
+    previous: re.Match | None = None
     for m in _FIRST_SURNAME.finditer(text):
-        seen.setdefault(m.group(2), set()).add(FIRST_NAMES[m.group(1)])
+        after_name = previous is not None and previous.end() == m.start() and given_name_gender(previous.group(1))
+        previous = m
+        gender = given_name_gender(m.group(1))
+        if gender and not after_name:  # "Donna Sampson Rawlings": "Sampson" is not Rawlings' first name
+            seen.setdefault(m.group(2), set()).add(gender)
     for surname, genders in seen.items():
-        if len(genders) == 1 and surname not in FIRST_NAMES:
+        if len(genders) == 1 and listed_gender(surname) is None:
             out.setdefault(surname, next(iter(genders)))
     return out
 
@@ -259,16 +290,29 @@ class SpeakerResolution:
         return False
 
     def _name_gender(self, text: str) -> str | None:
-        """The gender of a named person by a title (Mr., Ms.), a known first name or an earlier
-        he/she that referred to them. A first name counts only as the name's first word after its
-        titles ("Rakeyia Scott" is not male by "Scott")."""
+        """The gender of a named person, from (in this order) a first name of the project's list,
+        what the article shows of its words (Mr./Ms., a first name before the surname, an earlier
+        he/she), then a given name of the name table (stance.extraction.names). A given name counts
+        only as the name's first word after its titles ("Rakeyia Scott" is not male by "Scott");
+        a listed one comes before what an earlier he/she said of the surname ("Ivanka Trump")."""
         words = re.findall(r"[A-Z][\w'\u2019-]*", text)
+        first = next((w for w in words if w.lower() not in _NAME_TITLES), None)
+        if not first:
+            return None
+        if first != words[-1] and listed_gender(first):
+            return listed_gender(first)  # "Ivanka Trump" is female though "Trump" alone was a he
         for w in words:
             g = self._genders.get(w)
             if g:
                 return g
-        first = next((w for w in words if w.lower() not in _NAME_TITLES), None)
-        return FIRST_NAMES.get(first) if first else None
+        if first != words[-1] or listed_gender(first):
+            return given_name_gender(first)
+        # a name written alone ("Melanie said") is taken for a given name when the article writes it
+        # more than once and never as a surname ("Kamala Harris" makes "Harris" a surname)
+        if given_name_gender(first) and len(re.findall(r"\b" + re.escape(first) + r"\b", self.text)) > 1 \
+                and not re.search(r"\b[A-Z][a-z]+\s+" + re.escape(first) + r"\b", self.text):
+            return given_name_gender(first)
+        return None
 
     def _unit_subject(self, k: int):
         """(offset, speaker, actor, kind, gender) of the main subject of unit k, parsing it if needed."""
@@ -309,12 +353,14 @@ class SpeakerResolution:
         if m:
             start = m.end()
         words = list(_WORDS.finditer(text, start, min(u.end, start + 120)))
-        run = []
+        run: list[re.Match] = []
         for w in words:
             low = w.group().lower()
             if low in _CLAUSE_WORDS or (w.group()[:1].islower() and low not in _NP_LOWER and not
                                         (low in SPEAKER_NOUNS or low in ORG_WORDS)):
                 break
+            if run and any(c in text[run[-1].end():w.start()] for c in "(;:"):
+                break  # the name ends before a parenthesis: "Sen. Claire McCaskill (D-Mo.)"
             run.append(w)
         if not run:
             return None

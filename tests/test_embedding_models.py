@@ -100,6 +100,10 @@ def test_several_layers_are_pooled_one_by_one_and_joined_at_unit_length(tmp_path
     assert err.value.field == "layers"
     model = make_model("embedding_logreg", {"layers": [-1, -2]})
     assert model.encoder.layers == (-1, -2)
+    frame = pd.DataFrame({"text": texts})
+    with pytest.raises(ConfigError, match="do not exist") as err:
+        make_model("embedding_logreg", {"layers": [-1, -8]}).fit(frame, ["open", "rejecting"])
+    assert err.value.field == "model.params.layers"
     with pytest.raises(ConfigError):
         make_model("embedding_logreg", {"layers": []})
 

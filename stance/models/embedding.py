@@ -35,7 +35,7 @@ from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
 from stance.config import StrictModel
-from stance.errors import InputError
+from stance.errors import ConfigError, InputError
 from stance.models.base import Seed, StanceModel, Template, check_labels, render_inputs
 from stance.models.embedding_cache import EmbeddingCache, embed
 from stance.models.encoders import SentenceEncoder, resolve_encoder_path
@@ -98,7 +98,13 @@ class EmbeddingClassifier(StanceModel):
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         """The feature matrix of X: one embedding per template, concatenated."""
         cache = EmbeddingCache(self.p.cache_dir) if self.p.cache else None
-        blocks = [embed(self.encoder, render_inputs(X, t), cache) for t in [self.p.template, *self.p.extra_templates]]
+        try:
+            blocks = [embed(self.encoder, render_inputs(X, t), cache)
+                      for t in [self.p.template, *self.p.extra_templates]]
+        except ConfigError as exc:
+            if exc.field == "layers":  # an index the encoder does not have: name the config's field
+                raise ConfigError(exc.reason, field="model.params.layers") from None
+            raise
         return np.hstack(blocks) if len(blocks) > 1 else blocks[0]
 
     # ------------------------------------------------------------------ head

@@ -200,10 +200,8 @@ class SentenceEncoder:
                     idx = order[start:start + self.batch_size]
                     enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True,
                                     max_length=self.max_length, return_tensors="pt")
-                    if self.layers == (-1,):
-                        hidden = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])[0]
-                        out[idx] = pool(hidden, enc["attention_mask"], self.pooling, self.normalize).numpy()
-                        continue
+                    # hidden_states[-1] is the output layer itself: the last layer alone gives the very
+                    # vectors the encoder's first output gives (the cache namespace relies on it)
                     states = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
                                    output_hidden_states=True).hidden_states
                     vecs = [pool(states[i], enc["attention_mask"], self.pooling, self.normalize) for i in self.layers]

@@ -157,11 +157,11 @@ def _title_genders(text: str) -> dict[str, str]:
     for m in _TITLE_NAME.finditer(text):
         out.setdefault(m.group(2), "male" if m.group(1) == "Mr" else "female")
     seen: dict[str, set[str]] = {}
-    previous: re.Match | None = None
+    previous_end, previous_gender = -1, None
     for m in _FIRST_SURNAME.finditer(text):
-        after_name = previous is not None and previous.end() == m.start() and given_name_gender(previous.group(1))
-        previous = m
+        after_name = previous_end == m.start() and previous_gender is not None
         gender = given_name_gender(m.group(1))
+        previous_end, previous_gender = m.end(), gender
         if gender and not after_name:  # "Donna Sampson Rawlings": "Sampson" is not Rawlings' first name
             seen.setdefault(m.group(2), set()).add(gender)
     for surname, genders in seen.items():
@@ -299,19 +299,21 @@ class SpeakerResolution:
         first = next((w for w in words if w.lower() not in _NAME_TITLES), None)
         if not first:
             return None
-        if first != words[-1] and listed_gender(first):
-            return listed_gender(first)  # "Ivanka Trump" is female though "Trump" alone was a he
+        listed = listed_gender(first)
+        if first != words[-1] and listed:
+            return listed  # "Ivanka Trump" is female though "Trump" alone was a he
         for w in words:
             g = self._genders.get(w)
             if g:
                 return g
-        if first != words[-1] or listed_gender(first):
-            return given_name_gender(first)
+        given = given_name_gender(first)
+        if first != words[-1] or listed:
+            return given
         # a name written alone ("Melanie said") is taken for a given name when the article writes it
         # more than once and never as a surname ("Kamala Harris" makes "Harris" a surname)
-        if given_name_gender(first) and len(re.findall(r"\b" + re.escape(first) + r"\b", self.text)) > 1 \
+        if given and len(re.findall(r"\b" + re.escape(first) + r"\b", self.text)) > 1 \
                 and not re.search(r"\b[A-Z][a-z]+\s+" + re.escape(first) + r"\b", self.text):
-            return given_name_gender(first)
+            return given
         return None
 
     def _unit_subject(self, k: int):

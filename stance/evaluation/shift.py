@@ -312,23 +312,25 @@ def actor_splits(pool: PooledRows, settings: ActorSettings, seed: int = 1) -> li
 # ----------------------------------------------------------------------------- training and scoring
 
 def split_sweep(cfg, rows: pd.DataFrame, split: Split, labels: list[str], fingerprint: str):
-    """`cfg` with the params its sweep chooses on `split`'s own training and dev rows, and the
-    sweep table; (`cfg`, None) when it has no sweep. The split's test rows take no part."""
+    """`cfg` with the params its sweep chooses on `split`'s own training and dev rows, the sweep
+    table, and the sweep's fit of the chosen point (`training.sweep.SweptFit`, the config's first
+    seed; None when not kept); (`cfg`, None, None) when it has no sweep. The split's test rows take
+    no part."""
     import hashlib
 
-    from stance.training.sweep import run_sweep
+    from stance.training.sweep import run_sweep_fitted
     from stance.training.train import TaskData
 
     if getattr(cfg, "sweep", None) is None:
-        return cfg, None
+        return cfg, None, None
     h = hashlib.sha256(fingerprint.encode("utf-8"))
     for mask in (split.train, split.dev):
         h.update(b"\1" + "\0".join(map(str, rows["statement_id"][mask])).encode("utf-8"))
     data = TaskData({"train": rows[split.train], "dev": rows[split.dev]}, labels, cfg.data.task,
                     fingerprint=h.hexdigest())
     out = cfg.model_copy(deep=True)
-    out.model.params, table = run_sweep(cfg, data, log=lambda *_: None)
-    return out, table
+    out.model.params, table, swept = run_sweep_fitted(cfg, data, log=lambda *_: None)
+    return out, table, swept
 
 
 def _swept_note(table: dict | None, **where) -> dict | None:
@@ -338,19 +340,52 @@ def _swept_note(table: dict | None, **where) -> dict | None:
     return {**where, "point": table["best"]["point"], table["select_on"] + "_macro_f1": table["best"]["macro_f1"]}
 
 
-def _fit_predict(cfg, seed: int, rows: pd.DataFrame, split: Split, labels: list[str]):
-    """Train cfg's model with `seed` on split.train (early stopping on split.dev); predict split.test."""
+def _fit_predict(cfg, seed: int, rows: pd.DataFrame, split: Split, labels: list[str], swept=None):
+    """Train cfg's model with `seed` on split.train (early stopping on split.dev); predict split.test.
+    `swept`: the sweep's fit of these params with this seed on these rows (then nothing is trained)."""
     from stance.models import make_model
     from stance.training.train import _align, _seeded_params
 
     tr, dv, te = rows[split.train], rows[split.dev], rows[split.test]
-    model = make_model(cfg.model.type, _seeded_params(cfg, seed))
-    start = time.perf_counter()
-    model.fit(tr, tr["y"].tolist(), eval_set=(dv, dv["y"].tolist()) if len(dv) else None)
-    seconds = time.perf_counter() - start
+    if swept is not None:
+        model, seconds = swept.model, swept.seconds
+    else:
+        model = make_model(cfg.model.type, _seeded_params(cfg, seed))
+        start = time.perf_counter()
+        model.fit(tr, tr["y"].tolist(), eval_set=(dv, dv["y"].tolist()) if len(dv) else None)
+        seconds = time.perf_counter() - start
     pred, raw = model.predict_with_proba(te)
     probs = _align(raw, [str(c) for c in model.classes_], labels)
     return te.reset_index(drop=True), probs, pred, seconds
+
+
+def _split_predictions(task: tuple) -> tuple:
+    """One split of the shift evaluation: its sweep (when the config has one), the fit with `seed`
+    and the test predictions; (test rows, probabilities, labels, seconds, sweep table). One task of
+    `stance.parallel.map_jobs`."""
+    base_cfg, rows, split, labels, fingerprint, seed = task
+    split_cfg, table, swept = split_sweep(base_cfg, rows, split, labels, fingerprint)
+    if seed != base_cfg.seeds[0]:
+        swept = None  # the sweep fitted with the config's first seed
+    te, probs, pred, seconds = _fit_predict(split_cfg, seed, rows, split, labels, swept)
+    return te, probs, pred, seconds, table
+
+
+def _all_split_predictions(base_cfg, pool: PooledRows, splits: list[tuple[Split, int]]) -> list[tuple]:
+    """`_split_predictions` of every (split, seed), side by side when the model fits on one core."""
+    from stance.models import make_model, model_class
+    from stance.parallel import default_jobs, map_jobs
+    from stance.training.sweep import grid_points, point_params
+
+    jobs = default_jobs() if model_class(base_cfg.model.type).fits_on_one_core(base_cfg.model.params) else 1
+    if jobs > 1 and len(splits) > 1:  # what the fits share (embeddings) is computed once, here
+        sweep = getattr(base_cfg, "sweep", None)
+        points = [point_params(base_cfg.model.type, base_cfg.model.params, p) for p in grid_points(sweep)] \
+            if sweep is not None else [base_cfg.model.params]
+        for params in points:
+            make_model(base_cfg.model.type, params).prepare(pool.rows)
+    return map_jobs(_split_predictions, [(base_cfg, pool.rows, split, pool.labels, pool.fingerprint, seed)
+                                         for split, seed in splits], jobs)
 
 
 def run_predictions(records: list[dict], labels: list[str], name: str, task: str, model_type: str):
@@ -532,14 +567,18 @@ def shift_eval(cfg, settings: ShiftSettings | None = None, full_run: str | Path 
     log(f"{cfg.name} shift: random split macro-F1 {metrics['metrics']['macro_f1']['mean']:.3f}"
         + (" (from the full run)" if "reused_from" in extra else ""))
 
+    temporal = [(temporal_split(pool, settings.temporal, seed), seed) for seed in settings.seeds] \
+        if settings.temporal is not None else []
+    actor = [(fold, seed) for seed in settings.seeds for fold in actor_splits(pool, settings.actor, seed)] \
+        if settings.actor is not None else []
+    done = _all_split_predictions(base_cfg, pool, temporal + [(fold.split, seed) for fold, seed in actor])
+    temporal_done, actor_done = done[:len(temporal)], done[len(temporal):]
+
     if settings.temporal is not None:
         records, splits_info, seconds, sweeps = [], [], 0.0, []
-        for seed in settings.seeds:
-            split = temporal_split(pool, settings.temporal, seed)
-            split_cfg, table = split_sweep(base_cfg, rows, split, labels, pool.fingerprint)
+        for (split, seed), (te, probs, pred, took, table) in zip(temporal, temporal_done):
             if table is not None:
                 sweeps.append({"seed": seed, **table})
-            te, probs, pred, took = _fit_predict(split_cfg, seed, rows, split, labels)
             seconds += took
             records += prediction_records(te, labels, probs, pred, seed, "temporal")
             splits_info.append({**split.info, "seed": seed,
@@ -566,22 +605,18 @@ def shift_eval(cfg, settings: ShiftSettings | None = None, full_run: str | Path 
 
     if settings.actor is not None:
         records, folds_info, seconds, sweeps = [], [], 0.0, []
-        for seed in settings.seeds:
-            folds = actor_splits(pool, settings.actor, seed)
-            for fold in folds:
-                fold_cfg, table = split_sweep(base_cfg, rows, fold.split, labels, pool.fingerprint)
-                if table is not None:
-                    sweeps.append({"seed": seed, "fold": fold.index, "actors": list(fold.actors), **table})
-                te, probs, pred, took = _fit_predict(fold_cfg, seed, rows, fold.split, labels)
-                seconds += took
-                for rec in prediction_records(te, labels, probs, pred, seed, "actor"):
-                    rec["fold"] = fold.index
-                    records.append(rec)
-                folds_info.append({**fold.split.info, "seed": seed,
-                                   "train_statement_ids": rows["statement_id"][fold.split.train].tolist(),
-                                   "dev_statement_ids": rows["statement_id"][fold.split.dev].tolist()})
-                log(f"{cfg.name} shift: held out {', '.join(fold.actors)} (train n={fold.split.info['n_train']}, "
-                    f"test n={fold.split.info['n_test']})")
+        for (fold, seed), (te, probs, pred, took, table) in zip(actor, actor_done):
+            if table is not None:
+                sweeps.append({"seed": seed, "fold": fold.index, "actors": list(fold.actors), **table})
+            seconds += took
+            for rec in prediction_records(te, labels, probs, pred, seed, "actor"):
+                rec["fold"] = fold.index
+                records.append(rec)
+            folds_info.append({**fold.split.info, "seed": seed,
+                               "train_statement_ids": rows["statement_id"][fold.split.train].tolist(),
+                               "dev_statement_ids": rows["statement_id"][fold.split.dev].tolist()})
+            log(f"{cfg.name} shift: held out {', '.join(fold.actors)} (train n={fold.split.info['n_train']}, "
+                f"test n={fold.split.info['n_test']})")
         origin = dict(zip(rows["statement_id"], rows["split"]))
         for rec in records:
             rec["origin_split"] = origin.get(rec["statement_id"])

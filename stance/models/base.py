@@ -107,6 +107,17 @@ class StanceModel(ClassifierMixin, BaseEstimator):
         sweep over them fits once and sets them with `set_params`). None by default."""
         return frozenset()
 
+    @classmethod
+    def fits_on_one_core(cls, params: dict[str, Any]) -> bool:
+        """True when a fit of this model runs on one core (scikit-learn heads, BLAS held to one
+        thread), so independent fits may run side by side (`stance.parallel`); False for models that
+        use every core they are given (torch)."""
+        return True
+
+    def prepare(self, X: pd.DataFrame) -> None:
+        """Compute and store what every fit of this model on rows of X shares (a frozen encoder's
+        embeddings, in the on-disk cache), so that fits side by side do not each compute it."""
+
     def _params_changed(self) -> None:
         """Drop whatever a subclass derived from `p` outside fit (called by set_params)."""
 

@@ -107,6 +107,11 @@ class EmbeddingClassifier(StanceModel):
             raise
         return np.hstack(blocks) if len(blocks) > 1 else blocks[0]
 
+    def prepare(self, X: pd.DataFrame) -> None:
+        """Embed X's inputs into the on-disk cache (nothing to do without the cache)."""
+        if self.p.cache:
+            self.transform(X)
+
     # ------------------------------------------------------------------ head
     def _head(self, y: np.ndarray, X: pd.DataFrame):
         p = self.p

@@ -118,6 +118,19 @@ class EnsembleModel(StanceModel):
         """The weights of a weighted mean apply to fitted members' probabilities."""
         return frozenset({"weights"}) if params.get("method", "mean") == "mean" else frozenset()
 
+    @classmethod
+    def fits_on_one_core(cls, params: dict[str, Any]) -> bool:
+        """When every member does."""
+        from stance.models import model_class
+
+        members = [m if isinstance(m, dict) else m.model_dump() for m in params.get("members", [])]
+        return all(model_class(m["type"]).fits_on_one_core(m.get("params") or {}) for m in members)
+
+    def prepare(self, X: pd.DataFrame) -> None:
+        """Every member's."""
+        for member in self._new_members():
+            member.prepare(X)
+
     def _new_members(self) -> list[StanceModel]:
         from stance.models import make_model, model_class
 

@@ -138,6 +138,19 @@ class PerGroupModel(StanceModel):
             params["seed"] = self.p.seed
         return params
 
+    @classmethod
+    def fits_on_one_core(cls, params: dict[str, Any]) -> bool:
+        """When the inner model does."""
+        from stance.models import model_class
+
+        inner = params.get("model") or {}
+        inner = inner if isinstance(inner, dict) else inner.model_dump()
+        return model_class(inner["type"]).fits_on_one_core(inner.get("params") or {})
+
+    def prepare(self, X: pd.DataFrame) -> None:
+        """The inner model's, on all rows."""
+        self._new_inner().prepare(X)
+
     def _new_inner(self) -> StanceModel:
         from stance.models import make_model
 

@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -218,6 +218,11 @@ class SetFitClassifier(StanceModel):
 
     def __init__(self, **params) -> None:
         self.p = SetFitParams(**params)
+
+    @classmethod
+    def fits_on_one_core(cls, params: dict[str, Any]) -> bool:
+        """No: torch fine-tunes the body on every thread it is given."""
+        return False
 
     def _texts(self, X: pd.DataFrame) -> list[str]:
         return render_inputs(X, self.p.template)

@@ -207,6 +207,11 @@ class TransformerClassifier(StanceModel):
         self.history_: list[dict] = []
         self._onnx = None
 
+    @classmethod
+    def fits_on_one_core(cls, params: dict[str, Any]) -> bool:
+        """No: torch uses the `threads` it is given."""
+        return False
+
     def _params_changed(self) -> None:
         self._onnx = None  # the ONNX session depends on `inference`: rebuilt on next use
 

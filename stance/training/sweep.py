@@ -21,16 +21,27 @@ import copy
 import itertools
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import Field, field_validator
 
 from stance import markdown
 from stance.config import StrictModel
 from stance.errors import ConfigError
 from stance.evaluation.metrics import macro_f1
+
+
+@dataclass
+class SweptFit:
+    """The sweep's fit of its chosen point: the model (prediction-time params set to that point's) and
+    the seconds its fit took."""
+
+    model: Any
+    seconds: float
 
 if TYPE_CHECKING:
     from stance.training.train import RunConfig, TaskData
@@ -131,17 +142,17 @@ def _predict_time_params(cfg: "RunConfig", params: dict[str, Any]) -> frozenset[
     return model_class(cfg.model.type).predict_time_params(params)
 
 
-def _score_points(cfg: "RunConfig", params_list: list[dict[str, Any]], data: "TaskData") -> list[tuple[float, float]]:
+def _score_points(cfg: "RunConfig", params_list: list[dict[str, Any]], data: "TaskData"
+                  ) -> tuple[list[tuple[float, float]], SweptFit | None]:
     """Macro-F1 (dev, or mean over grouped CV folds) and seconds of grid points whose params differ
     only in parameters the model applies at prediction time (an ensemble's weights): one fit serves
-    them all, each point is set with `set_params` and scored."""
-    from stance.models import make_model, model_class
+    them all, each point is set with `set_params` and scored. Also returns the model fitted on train
+    (select_on: dev; None with cv), its prediction-time params as the last point's."""
+    from stance.models import make_model
     from stance.training.train import group_column, group_folds
 
     assert cfg.sweep is not None  # run_sweep's caller checked
-    seed = cfg.seeds[0]
-    if "seed" in model_class(cfg.model.type).Params.model_fields:
-        params_list = [{**params, "seed": seed} for params in params_list]
+    params_list = _seeded(cfg, params_list)
     late = _predict_time_params(cfg, params_list[0])
     train, dev = data.splits["train"], data.splits["dev"]
 
@@ -155,6 +166,7 @@ def _score_points(cfg: "RunConfig", params_list: list[dict[str, Any]], data: "Ta
         return out
 
     start = time.perf_counter()
+    fitted = None
     if cfg.sweep.select_on == "dev":
         if not len(dev):
             raise ConfigError("sweep.select_on: dev, but the dev split has no scored rows; use select_on: cv",
@@ -163,9 +175,10 @@ def _score_points(cfg: "RunConfig", params_list: list[dict[str, Any]], data: "Ta
                                                                 eval_set=(dev, dev["y"].tolist()))
         fit_seconds = time.perf_counter() - start
         scored = score_each(model, dev)
+        fitted = SweptFit(model, fit_seconds)
     else:
         is_scored = train["label_source"].isin(cfg.data.eval_sources).to_numpy()
-        folds = group_folds(group_column(train), cfg.sweep.cv_folds, seed)
+        folds = group_folds(group_column(train), cfg.sweep.cv_folds, cfg.seeds[0])
         per_fold = []
         for f in range(cfg.sweep.cv_folds):
             fit, held = train[folds != f], train[(folds == f) & is_scored]
@@ -177,7 +190,21 @@ def _score_points(cfg: "RunConfig", params_list: list[dict[str, Any]], data: "Ta
         scored = [(float(np.mean([fold[i][0] for fold in per_fold])), sum(fold[i][1] for fold in per_fold))
                   for i in range(len(params_list))]
     share = fit_seconds / len(params_list)
-    return [(float(score), seconds + share) for score, seconds in scored]
+    return [(float(score), seconds + share) for score, seconds in scored], fitted
+
+
+def _seeded(cfg: "RunConfig", params_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from stance.models import model_class
+
+    if "seed" in model_class(cfg.model.type).Params.model_fields:
+        return [{**params, "seed": cfg.seeds[0]} for params in params_list]
+    return params_list
+
+
+def _score_group(task: tuple["RunConfig", list[dict[str, Any]], "TaskData"]) -> list[tuple[float, float]]:
+    """`_score_points` without the fitted model (what a worker process sends back)."""
+    cfg, params_list, data = task
+    return _score_points(cfg, params_list, data)[0]
 
 
 def run_sweep(cfg: "RunConfig", data: "TaskData", log=print) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -185,6 +212,21 @@ def run_sweep(cfg: "RunConfig", data: "TaskData", log=print) -> tuple[dict[str, 
 
     Points that differ only in prediction-time parameters share one fit. Reuses
     `<run_dir>/sweep.json` when it was made from the same data, model, sweep and seed."""
+    params, table, _ = run_sweep_fitted(cfg, data, log)
+    return params, table
+
+
+def run_sweep_fitted(cfg: "RunConfig", data: "TaskData", log=print, jobs: int | None = None
+                     ) -> tuple[dict[str, Any], dict[str, Any], SweptFit | None]:
+    """`run_sweep`, and the best point's model as the sweep fitted it (on train, with the run's first
+    seed and dev as eval_set) when that fit was made in this process; else None. A fit with the
+    returned params, that seed and the same rows would make the same model, so callers train it once.
+
+    Fits with different parameters (groups of points) run side by side (`stance.parallel`) when
+    the model fits on one core; the table is the same for any number of jobs."""
+    from stance.models import model_class
+    from stance.parallel import default_jobs, map_jobs
+
     if cfg.sweep is None:
         raise ValueError(f"{cfg.name}: run_sweep needs a config with a sweep section")
     key = _key(cfg, data.fingerprint)
@@ -196,7 +238,7 @@ def run_sweep(cfg: "RunConfig", data: "TaskData", log=print) -> tuple[dict[str, 
             table = {}
         if table.get("key") == key:
             log(f"{cfg.name} sweep: reusing {saved} (best {table['best']['point']})")
-            return table["best"]["params"], table
+            return table["best"]["params"], table, None
     points = grid_points(cfg.sweep)
     params = [point_params(cfg.model.type, cfg.model.params, point) for point in points]
     groups: dict[str, list[int]] = {}
@@ -204,9 +246,26 @@ def run_sweep(cfg: "RunConfig", data: "TaskData", log=print) -> tuple[dict[str, 
         late = _predict_time_params(cfg, p)
         fit_key = json.dumps({k: v for k, v in p.items() if k not in late}, sort_keys=True, default=str)
         groups.setdefault(fit_key, []).append(i)
+    members = list(groups.values())
+    jobs = default_jobs() if jobs is None else jobs
+    side_by_side = jobs > 1 and len(members) > 1 and model_class(cfg.model.type).fits_on_one_core(params[0])
     results: dict[int, tuple[float, float]] = {}
-    for members in groups.values():
-        for i, result in zip(members, _score_points(cfg, [params[i] for i in members], data)):
+    models: dict[int, SweptFit] = {}
+    if side_by_side:
+        _prepare(cfg, [params[m[0]] for m in members], data)
+        scored = map_jobs(_score_group, [(cfg, [params[i] for i in m], data) for m in members], jobs)
+    else:
+        scored = []
+        best_so_far = -1.0
+        for m in members:
+            group_scores, fitted = _score_points(cfg, [params[i] for i in m], data)
+            scored.append(group_scores)
+            top = max(score for score, _ in group_scores)
+            if fitted is not None and top > best_so_far:  # keep only the best group's model
+                models = {i: fitted for i in m}
+                best_so_far = top
+    for m, group_scores in zip(members, scored):
+        for i, result in zip(m, group_scores):
             results[i] = result
             log(f"{cfg.name} sweep {points[i]}: {cfg.sweep.select_on} macro-F1 {result[0]:.3f}")
     rows = [{"point": point, "macro_f1": round(results[i][0], 6), "seconds": round(results[i][1], 3)}
@@ -216,7 +275,20 @@ def run_sweep(cfg: "RunConfig", data: "TaskData", log=print) -> tuple[dict[str, 
     table = {"key": key, "select_on": cfg.sweep.select_on, "metric": "macro_f1",
              "rows": rows, "best": {"index": best, "point": rows[best]["point"], "params": best_params,
                                     "macro_f1": rows[best]["macro_f1"]}}
-    return best_params, table
+    swept = models.get(best)
+    if swept is not None:
+        late = _predict_time_params(cfg, best_params)
+        swept.model.set_params(**{k: _seeded(cfg, [best_params])[0][k] for k in late})
+    return best_params, table, swept
+
+
+def _prepare(cfg: "RunConfig", params_list: list[dict[str, Any]], data: "TaskData") -> None:
+    """Let each fit's model store what fits share (embeddings) before they run side by side."""
+    from stance.models import make_model
+
+    rows = pd.concat([data.splits["train"], data.splits["dev"]], ignore_index=True)
+    for params in _seeded(cfg, params_list):
+        make_model(cfg.model.type, params).prepare(rows)
 
 
 def sweep_markdown(table: dict[str, Any]) -> str:

@@ -54,7 +54,8 @@ from stance.errors import ConfigError, InputError
 from stance.evaluation.metrics import classification_metrics
 from stance.jsonl import write_jsonl
 from stance.models import make_model, model_class, validate_params
-from stance.training.sweep import SweepSection, run_sweep, sweep_markdown, validate_sweep
+from stance.parallel import default_jobs, map_jobs
+from stance.training.sweep import SweepSection, SweptFit, run_sweep, run_sweep_fitted, sweep_markdown, validate_sweep
 
 TASK_COLUMNS = {"stance": "label", "sentiment": "sentiment"}
 SPLITS = ("train", "dev", "test")
@@ -398,16 +399,19 @@ def train_run(cfg: RunConfig, log=print) -> Path:
     cfg = resolve_config(cfg)
     data = load_task_data(cfg.data)
     check_model_fits_task(cfg, data)
-    sweep_table = None
+    sweep_table, swept = None, None
     if cfg.sweep is not None:
-        cfg.model.params, sweep_table = run_sweep(cfg, data, log)
+        cfg.model.params, sweep_table, swept = run_sweep_fitted(cfg, data, log)
     with _staged_run_dir(cfg.run_dir) as run_dir:
-        _train_into(cfg, data, sweep_table, run_dir, log)
+        _train_into(cfg, data, sweep_table, run_dir, log, swept)
     return cfg.run_dir
 
 
-def _train_into(cfg: RunConfig, data: "TaskData", sweep_table: dict | None, run_dir: Path, log) -> None:
-    """Write the whole run folder into `run_dir` (a staging folder)."""
+def _train_into(cfg: RunConfig, data: "TaskData", sweep_table: dict | None, run_dir: Path, log,
+                swept: SweptFit | None = None) -> None:
+    """Write the whole run folder into `run_dir` (a staging folder). `swept`: the sweep's fit of
+    the chosen point (first seed, same rows), used as that seed's model instead of fitting it again.
+    The seeds' fits run side by side when the model fits on one core (`stance.parallel`)."""
     if sweep_table is not None:
         _json(run_dir / "sweep.json", sweep_table)
         atomic.write_text(run_dir / "sweep.md", sweep_markdown(sweep_table))
@@ -421,32 +425,54 @@ def _train_into(cfg: RunConfig, data: "TaskData", sweep_table: dict | None, run_
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "rows": counts, "dropped": data.dropped,
         "train_label_counts": data.splits["train"]["y"].value_counts().to_dict()})
+    reused = {cfg.seeds[0]: swept} if swept is not None else {}
+    to_fit = [seed for seed in cfg.seeds if seed not in reused]
+    per_seed = {seed: _train_seed((cfg, data, seed, run_dir / f"seed_{seed}", model))
+                for seed, model in reused.items()}
+    if to_fit:
+        jobs = default_jobs() if model_class(cfg.model.type).fits_on_one_core(cfg.model.params) else 1
+        if jobs > 1 and len(to_fit) > 1:
+            make_model(cfg.model.type, _seeded_params(cfg, to_fit[0])).prepare(
+                pd.concat([data.splits[s] for s in SPLITS], ignore_index=True))
+        fitted = map_jobs(_train_seed, [(cfg, data, seed, run_dir / f"seed_{seed}", None) for seed in to_fit], jobs)
+        per_seed.update(zip(to_fit, fitted))
+    per_seed = {seed: per_seed[seed] for seed in cfg.seeds}
+    for seed, metrics in per_seed.items():
+        scores = ", ".join(f"{split} macro-F1 {metrics[split]['macro_f1']:.3f}" if "macro_f1" in metrics[split]
+                           else f"{split}: no rows" for split in ("dev", "test"))
+        took = " (the sweep's fit)" if seed in reused else ""
+        log(f"{cfg.name} seed {seed}: train {metrics['train_seconds']:.1f}s{took}, {scores}")
+    summary = _summary(per_seed)
+    summary.update({"name": cfg.name, "task": cfg.data.task, "model_type": model_type_label(cfg)})
+    _json(run_dir / "summary.json", summary)
+
+
+def _train_seed(task: tuple[RunConfig, "TaskData", int, Path, SweptFit | None]) -> dict[str, Any]:
+    """Fit one seed's model (unless the sweep fitted it), save it and its dev and test predictions into
+    `seed_dir`; return its metrics."""
+    cfg, data, seed, seed_dir, swept = task
     train, dev, test = (data.splits[s] for s in SPLITS)
-    per_seed = {}
-    for seed in cfg.seeds:
-        seed_dir = run_dir / f"seed_{seed}"
+    metrics: dict[str, Any] = {"seed": seed, "n_train": int(len(train))}
+    if swept is None:
         model = make_model(cfg.model.type, _seeded_params(cfg, seed))
         start = time.perf_counter()
         try:
             model.fit(train, train["y"].tolist(), eval_set=(dev, dev["y"].tolist()) if len(dev) else None)
         except InvalidParameterError as exc:
             raise ConfigError(f"scikit-learn rejected a hyperparameter: {exc}", field="model.params") from None
-        train_seconds = time.perf_counter() - start
-        model.save(seed_dir / "model")
-        metrics: dict[str, Any] = {"seed": seed, "n_train": int(len(train)), "train_seconds": round(train_seconds, 3)}
-        for split, df in (("dev", dev), ("test", test)):
-            records, metrics[split] = _score(model, df, data.labels, seed, split)
-            write_jsonl(seed_dir / f"predictions_{split}.jsonl", records)
-        if getattr(model, "history_", None):
-            metrics["history"] = model.history_
-        _json(seed_dir / "metrics.json", metrics)
-        per_seed[seed] = metrics
-        scores = ", ".join(f"{split} macro-F1 {metrics[split]['macro_f1']:.3f}" if "macro_f1" in metrics[split]
-                           else f"{split}: no rows" for split in ("dev", "test"))
-        log(f"{cfg.name} seed {seed}: train {train_seconds:.1f}s, {scores}")
-    summary = _summary(per_seed)
-    summary.update({"name": cfg.name, "task": cfg.data.task, "model_type": model_type_label(cfg)})
-    _json(run_dir / "summary.json", summary)
+        metrics["train_seconds"] = round(time.perf_counter() - start, 3)
+    else:
+        model = swept.model  # the sweep's fit of the chosen point with this seed on the same rows
+        metrics["train_seconds"] = round(swept.seconds, 3)
+        metrics["fitted_by"] = "sweep"
+    model.save(seed_dir / "model")
+    for split, df in (("dev", dev), ("test", test)):
+        records, metrics[split] = _score(model, df, data.labels, seed, split)
+        write_jsonl(seed_dir / f"predictions_{split}.jsonl", records)
+    if getattr(model, "history_", None):
+        metrics["history"] = model.history_
+    _json(seed_dir / "metrics.json", metrics)
+    return metrics
 
 
 # ----------------------------------------------------------------------------- learning curve
@@ -483,6 +509,17 @@ def full_run_metrics(cfg: RunConfig, full_run: str | Path | None, fingerprint: s
     return out
 
 
+def _curve_point(task: tuple[RunConfig, int, pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]
+                 ) -> tuple[float, dict[str, Any]]:
+    """Fit on `sub` (early stopping on `dev`): the seconds it took and the test metrics."""
+    cfg, seed, sub, dev, test, labels = task
+    model = make_model(cfg.model.type, _seeded_params(cfg, seed))
+    start = time.perf_counter()
+    model.fit(sub, sub["y"].tolist(), eval_set=(dev, dev["y"].tolist()) if len(dev) else None)
+    seconds = round(time.perf_counter() - start, 3)
+    return seconds, _score(model, test, labels, seed, "test")[1]
+
+
 def learning_curve(cfg: RunConfig, fractions: list[float], seeds: list[int] | None = None,
                    log=print, full_run: str | Path | None = None) -> list[dict]:
     """Test macro-F1 after training on growing group-sampled fractions of train; writes
@@ -499,7 +536,8 @@ def learning_curve(cfg: RunConfig, fractions: list[float], seeds: list[int] | No
     train, dev, test = (data.splits[s] for s in SPLITS)
     groups = group_column(train)
     reuse = full_run_metrics(cfg, full_run, data.fingerprint)
-    results = []
+    results: list[dict[str, Any]] = []
+    to_fit: list[tuple[int, tuple]] = []
     for seed in seeds or cfg.seeds:
         for fraction in sorted(fractions):
             sub = train[nested_group_sample(groups, fraction, seed)].reset_index(drop=True)
@@ -508,18 +546,22 @@ def learning_curve(cfg: RunConfig, fractions: list[float], seeds: list[int] | No
                       "n_train_groups": int(len(set(group_column(sub))))}
             if fraction == 1 and seed in reuse and reuse[seed].get("n_train") == len(sub):
                 metrics = reuse[seed]["test"]
-                record.update(train_seconds=reuse[seed].get("train_seconds"), reused_from=str(full_run))
+                record.update(train_seconds=reuse[seed].get("train_seconds"), reused_from=str(full_run),
+                              macro_f1=metrics["macro_f1"], f1=metrics["macro_f1"], accuracy=metrics["accuracy"])
             else:
-                model = make_model(cfg.model.type, _seeded_params(cfg, seed))
-                start = time.perf_counter()
-                model.fit(sub, sub["y"].tolist(), eval_set=(dev, dev["y"].tolist()) if len(dev) else None)
-                record["train_seconds"] = round(time.perf_counter() - start, 3)
-                _, metrics = _score(model, test, data.labels, seed, "test")
-            record.update(macro_f1=metrics["macro_f1"], f1=metrics["macro_f1"], accuracy=metrics["accuracy"])
+                to_fit.append((len(results), (cfg, seed, sub, dev, test, data.labels)))
             results.append(record)
-            log(f"{cfg.name} learning curve: fraction {fraction:g}, seed {seed}, n={len(sub)}: "
-                f"test macro-F1 {metrics['macro_f1']:.3f}" + (" (from the full run)" if "reused_from" in record
-                                                               else ""))
+    jobs = default_jobs() if model_class(cfg.model.type).fits_on_one_core(cfg.model.params) else 1
+    if jobs > 1 and len(to_fit) > 1:
+        make_model(cfg.model.type, _seeded_params(cfg, to_fit[0][1][1])).prepare(
+            pd.concat([train, dev, test], ignore_index=True))
+    for (i, _), (seconds, metrics) in zip(to_fit, map_jobs(_curve_point, [task for _, task in to_fit], jobs)):
+        results[i].update(train_seconds=seconds, macro_f1=metrics["macro_f1"], f1=metrics["macro_f1"],
+                          accuracy=metrics["accuracy"])
+    for record in results:
+        log(f"{cfg.name} learning curve: fraction {record['fraction']:g}, seed {record['seed']}, "
+            f"n={record['n_train']}: test macro-F1 {record['macro_f1']:.3f}"
+            + (" (from the full run)" if "reused_from" in record else ""))
     cfg.run_dir.mkdir(parents=True, exist_ok=True)
     _json(cfg.run_dir / "learning_curve.json", {"metric": "test macro-F1 (f1 = macro_f1)",
                                                 "data_fingerprint": data.fingerprint, "results": results})
@@ -546,6 +588,16 @@ def group_folds(groups: np.ndarray, k: int, seed: int) -> np.ndarray:
     return np.array([fold_of[g] for g in groups])
 
 
+def _fit_predict_fold(task: tuple[RunConfig, int, pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Fit on `tr` (early stopping on `dv`), predict `te`: labels and probabilities in `labels` order."""
+    cfg, seed, tr, dv, te, labels = task
+    model = make_model(cfg.model.type, _seeded_params(cfg, seed))
+    model.fit(tr, tr["y"].tolist(), eval_set=(dv, dv["y"].tolist()) if len(dv) else None)
+    pred, raw = model.predict_with_proba(te)
+    return pred, _align(raw, [str(c) for c in model.classes_], labels)
+
+
 def crossfit_predict(cfg: RunConfig, k: int = 5, seed: int | None = None, dev_fraction: float = 0.1,
                      log=print) -> pd.DataFrame:
     """Out-of-fold predictions for every labeled row of train, dev and test.
@@ -565,19 +617,22 @@ def crossfit_predict(cfg: RunConfig, k: int = 5, seed: int | None = None, dev_fr
     trainable = rows["label_source"].isin(cfg.data.train_sources).to_numpy()
     probs = np.zeros((len(rows), len(data.labels)))
     pred = np.empty(len(rows), dtype=object)
+    tasks = []
     for f in range(k):
         held = folds == f
         fit_rows = ~held & trainable
         inner_dev = fit_rows & nested_group_sample(groups, dev_fraction, seed + 1000 + f)
         if inner_dev.sum() == fit_rows.sum():
             inner_dev[:] = False
-        tr, dv, te = rows[fit_rows & ~inner_dev], rows[inner_dev], rows[held]
-        model = make_model(cfg.model.type, _seeded_params(cfg, seed))
-        model.fit(tr, tr["y"].tolist(), eval_set=(dv, dv["y"].tolist()) if len(dv) else None)
-        fold_pred, raw = model.predict_with_proba(te)
-        probs[held] = _align(raw, [str(c) for c in model.classes_], data.labels)
+        tasks.append((cfg, seed, rows[fit_rows & ~inner_dev], rows[inner_dev], rows[held], data.labels))
+    jobs = default_jobs() if model_class(cfg.model.type).fits_on_one_core(cfg.model.params) else 1
+    if jobs > 1:
+        make_model(cfg.model.type, _seeded_params(cfg, seed)).prepare(rows)
+    for f, (fold_pred, fold_probs) in enumerate(map_jobs(_fit_predict_fold, tasks, jobs)):
+        held = folds == f
+        probs[held] = fold_probs
         pred[held] = fold_pred
-        log(f"{cfg.name} cross-fit fold {f + 1}/{k}: trained on {len(tr)}, predicted {int(held.sum())}")
+        log(f"{cfg.name} cross-fit fold {f + 1}/{k}: trained on {len(tasks[f][2])}, predicted {int(held.sum())}")
     out_dir = cfg.run_dir / "crossfit"
     records = prediction_records(rows, data.labels, probs, pred, seed, "crossfit")
     for rec, split, fold in zip(records, rows["split"], folds):

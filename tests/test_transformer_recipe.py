@@ -128,6 +128,33 @@ def test_mean_head_on_cached_lower_layers_gives_the_models_own_logits(frame):
     assert np.array_equal(again.predict_proba(dev), model.predict_proba(dev))
 
 
+def test_the_next_seed_reuses_the_frozen_layers_output_with_the_same_result(frame, monkeypatch):
+    import stance.models.transformer as transformer
+
+    train, dev = frame.iloc[:24], frame.iloc[24:36]
+    params = {**MEAN, "train_layers": 2, "head_init": "logreg", "learning_rate": 1e-3}
+    computed = []
+    real = transformer.TransformerClassifier._compute_frozen_prefix
+
+    def spy(self, ids):
+        computed.append(len(ids))
+        return real(self, ids)
+
+    monkeypatch.setattr(transformer.TransformerClassifier, "_compute_frozen_prefix", spy)
+    monkeypatch.setattr(transformer, "_PREFIX_MEMO", {})
+    make_model("transformer", {**params, "seed": 1}).fit(train, stance_y(train), eval_set=(dev, stance_y(dev)))
+    assert computed == [24, 12]  # train and dev
+    second = make_model("transformer", {**params, "seed": 2}).fit(train, stance_y(train),
+                                                                  eval_set=(dev, stance_y(dev)))
+    assert computed == [24, 12]  # the second seed computed nothing
+    make_model("transformer", {**params, "seed": 2, "train_layers": 3}).fit(train, stance_y(train))
+    assert computed == [24, 12, 24]  # other frozen layers: computed again
+    monkeypatch.setattr(transformer, "_PREFIX_MEMO", {})
+    fresh = make_model("transformer", {**params, "seed": 2}).fit(train, stance_y(train), eval_set=(dev, stance_y(dev)))
+    assert computed[-2:] == [24, 12]
+    assert np.array_equal(fresh.predict_proba(dev), second.predict_proba(dev))
+
+
 def test_mean_head_round_trip(frame, tmp_path):
     train, dev = frame.iloc[:24], frame.iloc[24:36]
     params = {**MEAN, "train_layers": 2, "head_init": "logreg", "learning_rate": 1e-3, "body_learning_rate": 1e-4}

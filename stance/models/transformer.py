@@ -33,6 +33,7 @@ saved as safetensors: the encoder (with the `cls` head) in hf/, the `mean` head 
 from __future__ import annotations
 
 import copy
+import json
 import math
 import time
 from collections.abc import Sequence
@@ -184,6 +185,11 @@ def _pooled_classifier(body, num_labels: int, pooling: str, normalize: bool, dro
 HEAD_FILE = "head.safetensors"
 
 CACHE_LIMIT_BYTES = 2 * 1024**3  # larger training sets run the full model every step instead
+
+# the frozen layers' outputs of the last statement lists (train, dev): the seeds of a run fine-tune
+# from the same pretrained weights, so their frozen layers give the same states for the same inputs
+_PREFIX_MEMO: dict[str, list] = {}
+_PREFIX_MEMO_SIZE = 2
 
 
 def _can_cache_prefix(model) -> bool:
@@ -387,7 +393,33 @@ class TransformerClassifier(StanceModel):
 
     def _frozen_prefix(self, ids: list[list[int]]) -> list:
         """Output of the last frozen layer for each statement ([tokens, hidden]), computed once without
-        dropout: the frozen layers get no gradient, so every epoch would recompute the same thing."""
+        dropout: the frozen layers get no gradient, so every epoch would recompute the same thing. Kept
+        for the next fit from the same pretrained weights on the same token ids (the next seed)."""
+        key = self._prefix_key(ids)
+        if key in _PREFIX_MEMO:
+            return _PREFIX_MEMO[key]
+        states = self._compute_frozen_prefix(ids)
+        while len(_PREFIX_MEMO) >= _PREFIX_MEMO_SIZE:
+            _PREFIX_MEMO.pop(next(iter(_PREFIX_MEMO)))
+        _PREFIX_MEMO[key] = states
+        return states
+
+    def _prefix_key(self, ids: list[list[int]]) -> str:
+        """What the frozen layers' output depends on: the pretrained weights (the encoder folder's
+        fingerprint; the states are computed before any training step), which layers are frozen,
+        the batching, the thread count and the token ids."""
+        import hashlib
+
+        from stance.models.encoders import encoder_fingerprint, resolve_encoder_path
+
+        h = hashlib.sha256(json.dumps([encoder_fingerprint(resolve_encoder_path(self.p.model_path)),
+                                       self._first_trained, self.p.eval_batch_size, self.p.threads,
+                                       self.p.deterministic, self.p.pooling]).encode("utf-8"))
+        for row in ids:
+            h.update(np.asarray(row, dtype=np.int64).tobytes() + b"|")
+        return h.hexdigest()
+
+    def _compute_frozen_prefix(self, ids: list[list[int]]) -> list:
         import torch
 
         bert = self._bert

@@ -157,3 +157,30 @@ def test_a_saved_sweep_is_not_reused_after_a_code_change(tmp_path, dataset, monk
     run_sweep(cfg, data, log=messages.append)
     assert not any("reusing" in m for m in messages) and sum("sweep {" in m for m in messages) == 2
     assert (run_dir / "sweep.json").exists()
+
+
+def test_curves_shift_and_crossfit_reuse_the_main_runs_sweep(tmp_path, dataset):
+    # each writes into its own folder, but the main run's table was made from the same data, model,
+    # sweep and seed: it is read, not trained again; a different seed trains the grid
+    from stance.evaluation.shift import ActorSettings, ShiftSettings, shift_eval
+    from stance.training.train import crossfit_predict, run_config_for
+
+    path = write_config(tmp_path, dataset, {"grid": {"C": [0.5, 4.0]}})
+    run_dir = train_run(load_run_config(path), log=lambda *_: None)
+    chosen = yaml.safe_load((run_dir / "config.yaml").read_text())["model"]["params"]["C"]
+    for i, call in enumerate([
+            lambda cfg, log: learning_curve(cfg, [0.5], seeds=[1], log=log, full_run=run_dir),
+            lambda cfg, log: shift_eval(cfg, ShiftSettings(seeds=[1], n_boot=100, temporal=None,
+                                                           actor=ActorSettings(folds=2, min_statements=15)),
+                                        full_run=run_dir, log=log),
+            lambda cfg, log: crossfit_predict(cfg, k=3, log=log, full_run=run_dir)]):
+        cfg = run_config_for(path, seeds=[1], output_root=tmp_path / f"other{i}")
+        messages = []
+        call(cfg, messages.append)
+        assert any(f"reusing {run_dir / 'sweep.json'}" in m for m in messages), i
+        assert not any(m.startswith("swept sweep {") for m in messages), i
+    cfg = run_config_for(path, seeds=[7], output_root=tmp_path / "seed7")
+    messages = []
+    crossfit_predict(cfg, k=3, log=messages.append, full_run=run_dir)
+    assert not any("reusing" in m for m in messages) and sum(m.startswith("swept sweep {") for m in messages) == 2
+    assert chosen in (0.5, 4.0)

@@ -536,7 +536,7 @@ def shift_eval(cfg, settings: ShiftSettings | None = None, full_run: str | Path 
     # learning_curve and crossfit_predict do); the temporal and actor splits sweep on their own rows
     cfg = base_cfg
     if getattr(base_cfg, "sweep", None) is not None:
-        cfg = with_swept_params(base_cfg, load_task_data(base_cfg.data), log)
+        cfg = with_swept_params(base_cfg, load_task_data(base_cfg.data), log, full_run)
     pool = pooled_rows(cfg)
     rows, labels = pool.rows, pool.labels
     out = cfg.run_dir / "shift"

@@ -172,9 +172,11 @@ def reproduce(experiment: str | Path, force: bool = False, log=print) -> Path:
                               path=experiment, field="timeline.model")
         model_config = next(m for m in tcfg.models if m.stem == stem)
         cfg = run_config(exp, paths, task, model_config, paths.crossfit / task, seeds=exp.seeds[:1])
-        runner.run(f"crossfit {task}", [paths.dataset], [cfg.model_dump(mode="json"), tl.crossfit_folds],
+        full = paths.run_dir(task, stem)  # its sweep table is reused when it matches
+        runner.run(f"crossfit {task}", [paths.dataset, full / "sweep.json"] if (full / "sweep.json").exists()
+                   else [paths.dataset], [cfg.model_dump(mode="json"), tl.crossfit_folds],
                    [cfg.run_dir / "crossfit"],
-                   partial(crossfit_predict, cfg, k=tl.crossfit_folds, log=log))
+                   partial(crossfit_predict, cfg, k=tl.crossfit_folds, log=log, full_run=full))
 
     write_report(exp, paths, experiment_path=Path(experiment))
     log(f"reproduce: finished in {time.perf_counter() - started:.0f} s; report at {paths.report / 'REPORT.md'}")

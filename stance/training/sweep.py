@@ -23,7 +23,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
 import pandas as pd
@@ -216,11 +216,13 @@ def run_sweep(cfg: "RunConfig", data: "TaskData", log=print) -> tuple[dict[str, 
     return params, table
 
 
-def run_sweep_fitted(cfg: "RunConfig", data: "TaskData", log=print, jobs: int | None = None
-                     ) -> tuple[dict[str, Any], dict[str, Any], SweptFit | None]:
+def run_sweep_fitted(cfg: "RunConfig", data: "TaskData", log=print, jobs: int | None = None,
+                     saved_in: Sequence[Path] = ()) -> tuple[dict[str, Any], dict[str, Any], SweptFit | None]:
     """`run_sweep`, and the best point's model as the sweep fitted it (on train, with the run's first
     seed and dev as eval_set) when that fit was made in this process; else None. A fit with the
     returned params, that seed and the same rows would make the same model, so callers train it once.
+    `saved_in`: more run folders whose sweep.json is reused when it was made from the same inputs
+    (a study's main run, for its learning curve, shift evaluation and cross-fitting).
 
     Fits with different parameters (groups of points) run side by side (`stance.parallel`) when
     the model fits on one core; the table is the same for any number of jobs."""
@@ -230,13 +232,15 @@ def run_sweep_fitted(cfg: "RunConfig", data: "TaskData", log=print, jobs: int | 
     if cfg.sweep is None:
         raise ValueError(f"{cfg.name}: run_sweep needs a config with a sweep section")
     key = _key(cfg, data.fingerprint)
-    saved = cfg.run_dir / "sweep.json"
-    if saved.exists():
+    for folder in (cfg.run_dir, *saved_in):
+        saved = Path(folder) / "sweep.json"
+        if not saved.exists():
+            continue
         try:
             table = json.loads(saved.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            table = {}
-        if table.get("key") == key:
+            continue
+        if isinstance(table, dict) and table.get("key") == key:
             log(f"{cfg.name} sweep: reusing {saved} (best {table['best']['point']})")
             return table["best"]["params"], table, None
     points = grid_points(cfg.sweep)

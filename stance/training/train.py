@@ -55,7 +55,7 @@ from stance.evaluation.metrics import classification_metrics
 from stance.jsonl import write_jsonl
 from stance.models import make_model, model_class, validate_params
 from stance.parallel import default_jobs, map_jobs
-from stance.training.sweep import SweepSection, SweptFit, run_sweep, run_sweep_fitted, sweep_markdown, validate_sweep
+from stance.training.sweep import SweepSection, SweptFit, run_sweep_fitted, sweep_markdown, validate_sweep
 
 TASK_COLUMNS = {"stance": "label", "sentiment": "sentiment"}
 SPLITS = ("train", "dev", "test")
@@ -161,13 +161,13 @@ def model_type_label(cfg: RunConfig) -> str:
     return cfg.model.type
 
 
-def with_swept_params(cfg: RunConfig, data: "TaskData", log=print) -> RunConfig:
-    """`cfg` with the model params its sweep chose (the sweep's saved table is reused when it
-    matches); `cfg` itself when it has no sweep."""
+def with_swept_params(cfg: RunConfig, data: "TaskData", log=print, full_run: str | Path | None = None) -> RunConfig:
+    """`cfg` with the model params its sweep chose (the sweep's saved table, in cfg's run folder or
+    in `full_run`, is reused when it was made from the same inputs); `cfg` itself when it has no sweep."""
     if cfg.sweep is None:
         return cfg
     out = cfg.model_copy(deep=True)
-    out.model.params, _ = run_sweep(cfg, data, log)
+    out.model.params, _, _ = run_sweep_fitted(cfg, data, log, saved_in=[Path(full_run)] if full_run else [])
     return out
 
 
@@ -532,7 +532,7 @@ def learning_curve(cfg: RunConfig, fractions: list[float], seeds: list[int] | No
         raise ConfigError("fractions must lie in (0, 1]", field="fractions")
     cfg = resolve_config(cfg)
     data = load_task_data(cfg.data)
-    cfg = with_swept_params(cfg, data, log)
+    cfg = with_swept_params(cfg, data, log, full_run)
     train, dev, test = (data.splits[s] for s in SPLITS)
     groups = group_column(train)
     reuse = full_run_metrics(cfg, full_run, data.fingerprint)
@@ -599,7 +599,7 @@ def _fit_predict_fold(task: tuple[RunConfig, int, pd.DataFrame, pd.DataFrame, pd
 
 
 def crossfit_predict(cfg: RunConfig, k: int = 5, seed: int | None = None, dev_fraction: float = 0.1,
-                     log=print) -> pd.DataFrame:
+                     log=print, full_run: str | Path | None = None) -> pd.DataFrame:
     """Out-of-fold predictions for every labeled row of train, dev and test.
 
     Rows are dealt into k folds by group; the model for fold f is trained on the other folds'
@@ -610,7 +610,7 @@ def crossfit_predict(cfg: RunConfig, k: int = 5, seed: int | None = None, dev_fr
     seed = cfg.seeds[0] if seed is None else seed
     data = load_task_data(cfg.data.model_copy(update={
         "eval_sources": sorted(set(cfg.data.eval_sources) | set(cfg.data.train_sources))}))
-    cfg = with_swept_params(cfg, load_task_data(cfg.data), log)
+    cfg = with_swept_params(cfg, load_task_data(cfg.data), log, full_run)
     rows = pd.concat([data.splits[s] for s in SPLITS], ignore_index=True)
     groups = group_column(rows)
     folds = group_folds(groups, k, seed)

@@ -439,7 +439,14 @@ class Extractor:
         A cue without a subject of its own ("..., telling Interfax that ...", "was quoted as
         saying") takes the nearest subject up its chain of heads that can speak.
         """
+        if depth == 0 and (late := _inverted_subject(verb)) is not None:
+            return late, True  # "CONTENT, said Geert Wilders": the subject after the cue, not the one before
         for child in verb.children:
+            if child.dep_ == "csubj" and child.i < verb.i and child.tag_ in ("VBG", "VBN") and depth == 0:
+                # "Voters going to the polls on Tuesday said ...", parsed as a clausal subject
+                inner = next((c for c in child.children if c.dep_ == "nsubj" and c.i < child.i), None)
+                if inner is not None:
+                    return inner, True
             if child.dep_ in ("nsubj", "nsubjpass"):
                 if child.lower_ in RELATIVE and verb.dep_ == "relcl":
                     return verb.head, depth == 0
@@ -735,6 +742,9 @@ class _ArticleReader(SpeakerResolution):
             elif child.dep_ == "prep" and child.i == cue_end.i + 1 and any(
                     g.lower_ in MEDIA for g in child.subtree) and mapper.quote_of(child.right_edge) is None:
                 cue_end = child.right_edge
+                misparsed = _misparsed_clause(tok)
+                if misparsed is not None and child.i < misparsed.left_edge.i <= cue_end.i:
+                    cue_end = tok.doc[misparsed.left_edge.i - 1]  # the medium, not the clause hung on it
         phrasal = None
         nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
         if nxt is not None and (lemma, nxt.lower_) in PHRASAL_CUES and (
@@ -780,6 +790,13 @@ class _ArticleReader(SpeakerResolution):
             if (qc := mapper.quote_of(c)) is not None and self.prep.full[qc]:
                 return []  # the complement is a full quotation: a direct statement
             return [self._finish_span(*span, pu) for span in self._clause_spans(c, mapper)]
+        if _inverted_subject(verb) is not None:  # "CONTENT, said X": the words before the comma
+            first = next(c for c in verb.children if c.dep_ == "nsubj").left_edge
+            before = verb.doc[verb.i - 2] if verb.i >= 2 else None
+            if before is not None and first.i <= before.i and mapper.quote_of(first) is None:
+                return [self._finish_span(mapper.start(first), mapper.end(before), pu)]
+        if (misparsed := _misparsed_clause(verb)) is not None and mapper.quote_of(misparsed) is None:
+            return [self._finish_span(*span, pu) for span in self._clause_spans(misparsed, mapper)]
         head = verb.head
         if verb.dep_ == "advcl" and head.i > verb.i and explicit and head.tag_.startswith(("VB", "MD")) \
                 and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children) \
@@ -998,6 +1015,44 @@ _TRANSCRIPT = re.compile(r"[\"\u201c]?((?:[A-Z]{2,}\.?\s+)?[A-Z][A-Z'\u2019-]+(?
 _TRANSCRIPT_HINT = re.compile(r"(?:^|\n)\s*[\"\u201c]?[A-Z][A-Z.'\u2019 -]+:\s")
 _NOT_TRANSCRIPT_SPEAKERS = frozenset("""update updated editor's note correction breaking watch read more related photo
 video live source sources note caption advertisement disclosure clarification q a""".split())
+
+
+def _inverted_subject(verb):
+    """The subject of "CONTENT, said X" when the parser gave the cue two subjects, the content's
+    first noun phrase before the comma and the speaker after the cue; else None."""
+    if verb.i == 0 or verb.doc[verb.i - 1].text != ",":
+        return None
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    after = [c for c in subjects if c.i > verb.i and c.left_edge.i == verb.i + 1]
+    if len(subjects) == 2 and len(after) == 1 and subjects[0].i < verb.i:
+        return after[0]
+    return None
+
+
+# nouns whose that-clause is their own content, not the cue's
+_CLAUSE_NOUNS = frozenset("""report reports claim claims news fact idea suggestion suggestions assertion assertions
+allegation allegations rumor rumors rumour rumours speculation notion belief hope hopes fear fears concern concerns
+warning warnings statement statements remark remarks view argument arguments sign signs evidence assurance
+assurances promise promises demand demands proposal condition conditions insistence message messages word""".split())
+
+
+def _misparsed_clause(verb):
+    """A that-clause the parser hung as a relative clause on a noun inside the cue's prepositional
+    phrase ("said in one of a series of messages that the truck was carrying arms"): its verb, or None.
+    Told apart from a true relative clause by "that" as a subordinator and a subject of its own."""
+    for tok in verb.subtree:
+        if tok.i <= verb.i or tok.dep_ != "relcl" or tok.head.lower_ in _CLAUSE_NOUNS:
+            continue  # "reports that ...", "the claim that ...": the noun's own content
+        if not any(m.dep_ == "mark" and m.lower_ == "that" and m.i == tok.left_edge.i for m in tok.children):
+            continue
+        if not any(c.dep_ in ("nsubj", "nsubjpass") and c.tag_ not in ("WP", "WDT") for c in tok.children):
+            continue
+        node = tok.head  # the noun the clause hangs on: reached from the cue through prepositions only
+        while node.i != verb.i and node.dep_ in ("pobj", "prep") and node.head.i != node.i:
+            node = node.head
+        if node.i == verb.i:
+            return tok
+    return None
 
 
 def _bar_attribution(text: str, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int]] | None:

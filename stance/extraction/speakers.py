@@ -95,12 +95,20 @@ def _head_tokens(phrase: str) -> list[str]:
     return tokens[:cut]
 
 
+_QUANTIFIERS = frozenset("most many some all few several both half none each one two three four five".split())
+
+
 def _is_plausible(tokens: list, strong: bool, registry: ActorRegistry | None) -> bool:
     """Whether a subject can be a speaker (weak cues need a name, pronoun, role noun or actor)."""
     if not tokens:
         return False
     if len(tokens) == 1 and tokens[0].lower_ in PRONOUNS:
         return True
+    if len(tokens) == 3 and tokens[1].lower_ == "of" and tokens[2].lower_ in ("them", "us") \
+            and tokens[0].lower_ in _QUANTIFIERS:
+        return strong  # "most of them said ...": a part of a group named before
+    if tokens[0].lower_ == "those" and len(tokens) > 1:
+        return strong  # "those who back her opponents say ...", "those close to him said ..."
     head = tokens[-1]
     has_name = any(t.tag_.startswith("NNP") for t in tokens)
     if head.lower_ in NON_SPEAKERS and not has_name:
@@ -171,9 +179,13 @@ def _title_genders(text: str) -> dict[str, str]:
 
 
 def _np_tokens(head) -> list:
-    """The noun phrase of `head` as written: no relative clauses, no trailing punctuation."""
+    """The noun phrase of `head` as written: no relative clauses, no trailing punctuation ("those"
+    keeps what defines it: "those who back her opponents", "those close to him")."""
     drop: set[int] = set()
     for child in head.children:
+        if head.lower_ in ("those", "anyone", "everyone") and child.dep_ in ("relcl", "acl", "amod") \
+                and child.i > head.i:
+            continue
         if child.dep_ in ("relcl", "acl", "advcl", "cc", "conj", "case", "advmod", "npadvmod") or (
                 child.dep_ == "prep" and child.lower_ not in ("of", "for", "to")
                 and not (child.lower_ == "in" and head.tag_ == "CD")):  # "4 in 10"

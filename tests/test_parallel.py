@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import yaml
 
-from model_data import build_dataset
 from stance.errors import ConfigError
 from stance.evaluation.shift import ActorSettings, ShiftSettings, TemporalSettings, shift_eval
 from stance.models import make_model
@@ -18,13 +17,6 @@ from stance.parallel import default_jobs, map_jobs
 from stance.training.train import crossfit_predict, learning_curve, load_run_config, load_task_data, train_run
 
 QUIET = dict(log=lambda *_: None)
-
-
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory):
-    path = tmp_path_factory.mktemp("parallel") / "dataset"
-    build_dataset(path, n_articles=25, per_article=4, unknown_sentiment=3, weak_train=4)
-    return path
 
 
 def _square_and_where(x: int) -> tuple[int, int, int]:

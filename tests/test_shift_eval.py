@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import yaml
 
-from model_data import build_dataset
 from stance.cli.main import main
 from stance.errors import InputError
 from stance.evaluation.runs import bootstrap_macro_f1, run_summary, unit_index
@@ -30,14 +29,6 @@ from stance.experiment.report.figures import plot_reliability, reliability_bins
 from stance.training.train import RunConfig, train_run
 
 QUIET = dict(log=lambda *_: None)
-
-
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory):
-    # 25 articles of 4 statements (dates 2025-MM-01..04 within an article), 4 weak training rows
-    path = tmp_path_factory.mktemp("shift") / "dataset"
-    build_dataset(path, n_articles=25, per_article=4, unknown_sentiment=3, weak_train=4)
-    return path
 
 
 def config(dataset, root, name="stance-lr", **changes) -> RunConfig:

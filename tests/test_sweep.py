@@ -4,19 +4,11 @@ import json
 import pytest
 import yaml
 
-from model_data import build_dataset
 from stance.errors import ConfigError
 from stance.evaluation.metrics import macro_f1
 from stance.models import make_model
 from stance.training.sweep import set_path
 from stance.training.train import DataSection, learning_curve, load_run_config, load_task_data, train_run
-
-
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data") / "dataset"
-    build_dataset(path, n_articles=25, per_article=4, unknown_sentiment=3, weak_train=4)
-    return path
 
 
 def write_config(tmp_path, dataset, sweep, model=None):

@@ -300,6 +300,9 @@ def parenthetical(text: str, start: int, end: int) -> tuple[tuple[int, int], tup
         if found is None or _WORD.search(text, found[1][1], b):
             continue  # more than an attribution between the commas
         before, after = (start, a), (b + 1, end)
+        if _PARTICIPLE_TAIL.match(text, b) and not more_cues(text, start, a) and not more_cues(text, b, end):
+            # "Sales were great, he said, wiping sweat off his face": the reporter's narration follows
+            return (found[0], found[1], [before]) if len(_WORD.findall(text[start:a])) >= 3 else None
         if len(_WORD.findall(text[after[0]:after[1]])) < 3 or more_cues(text, after[0], after[1]) \
                 or more_cues(text, start, a) or NARRATIVE_TAILS_AT.match(text, b):
             return None
@@ -313,6 +316,10 @@ def parenthetical(text: str, start: int, end: int) -> tuple[tuple[int, int], tup
         return found[0], found[1], spans
     return None
 
+
+# A participle after the attribution's closing comma: what the speaker did meanwhile, not what was said.
+_PARTICIPLE_TAIL = re.compile(r",\s+(?!including\b|excluding\b|depending\b|during\b|according\b|nothing\b|something\b"
+                              r"|anything\b|everything\b|being\b)[a-z]+ing\b")
 
 # Words that open the rest of a clause whose subject came before the attribution.
 SPLIT_SUBJECT = frozenset("""would will is was are were has have had can could should must may might did does do

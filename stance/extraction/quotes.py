@@ -466,6 +466,9 @@ class Extractor:
                 return left, True
             # "..., former president Bill Clinton said ...": the name parsed as an apposition further left
             prev = verb.doc[verb.i - 1] if verb.i > 0 else None
+            if prev is not None and prev.text == ")":  # "..., Sen. Elizabeth Warren (D-Mass.) said"
+                opening = next((t for t in reversed(verb.doc[max(0, verb.i - 8):verb.i - 1]) if t.text == "("), None)
+                prev = verb.doc[opening.i - 1] if opening is not None and opening.i > 0 else None
             if prev is not None and prev.tag_ in ("NNP", "NNPS") and prev.dep_ == "appos" and prev.head.i < prev.i:
                 return prev, True
         if depth < 4 and verb.head.i != verb.i and verb.dep_ not in ("ROOT", "parataxis"):

@@ -208,6 +208,10 @@ def _np_tokens(head) -> list:
         run.pop(0)
     while run and (run[-1].is_punct or run[-1].text in MARKS or run[-1].tag_ == "POS"):
         run.pop()
+    if any(t.text == "(" for t in run) and not any(t.text == ")" for t in run):
+        after = run[-1].i + 1 if run else len(head.doc)
+        if after < len(head.doc) and head.doc[after].text == ")":
+            run.append(head.doc[after])  # "Sen. Elizabeth Warren (D-MA)": the tag stays whole
     return run
 
 

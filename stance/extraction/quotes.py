@@ -469,8 +469,9 @@ class Extractor:
             if prev is not None and prev.text == ")":  # "..., Sen. Elizabeth Warren (D-Mass.) said"
                 opening = next((t for t in reversed(verb.doc[max(0, verb.i - 8):verb.i - 1]) if t.text == "("), None)
                 prev = verb.doc[opening.i - 1] if opening is not None and opening.i > 0 else None
-            if prev is not None and prev.tag_ in ("NNP", "NNPS") and prev.dep_ == "appos" and prev.head.i < prev.i:
-                return prev, True
+            if prev is not None and prev.tag_ in ("NNP", "NNPS") and prev.head.i < prev.i and (
+                    prev.dep_ == "appos" or prev.dep_ == "pobj" and _has_given_name(prev)):
+                return prev, True  # (or "At a town hall in Omaha Sen. Deb Fischer said", the name read as the place's)
         if depth < 4 and verb.head.i != verb.i and verb.dep_ not in ("ROOT", "parataxis"):
             head = verb.head
             if verb.dep_ == "ccomp" and depth == 0:
@@ -1018,6 +1019,21 @@ _TRANSCRIPT = re.compile(r"[\"\u201c]?((?:[A-Z]{2,}\.?\s+)?[A-Z][A-Z'\u2019-]+(?
 _TRANSCRIPT_HINT = re.compile(r"(?:^|\n)\s*[\"\u201c]?[A-Z][A-Z.'\u2019 -]+:\s")
 _NOT_TRANSCRIPT_SPEAKERS = frozenset("""update updated editor's note correction breaking watch read more related photo
 video live source sources note caption advertisement disclosure clarification q a""".split())
+
+
+_NAME_TITLES = frozenset("""mr mrs ms dr sen senator rep representative gov governor president minister secretary
+gen general judge mayor""".split())
+
+
+def _has_given_name(name) -> bool:
+    """Whether the name token `name` is a person's by its compounds: a given name right before it
+    ("Elizabeth Warren") or a title among them ("Sen. Deb Fischer")."""
+    from stance.extraction.names import given_name_gender
+
+    parts = [c for c in name.children if c.dep_ == "compound" and c.i < name.i]
+    before = name.doc[name.i - 1] if name.i > 0 else None
+    return (before is not None and before in parts and given_name_gender(before.text) is not None) or any(
+        c.lower_.rstrip(".") in _NAME_TITLES for c in parts)
 
 
 def _inverted_subject(verb):

@@ -274,6 +274,8 @@ def content_first(text: str, start: int, end: int) -> tuple[tuple[int, int], tup
         if nxt >= 0:
             if not NARRATIVE_TAILS.match(text, nxt, end):
                 continue
+            if more_cues(text, nxt, end):
+                return None  # ", adding that ...": a second statement, for the parser
             stop = nxt
         found = quote_first(text, comma + 1, stop)
         if found is None or more_cues(text, start, comma):

@@ -79,6 +79,19 @@ def _shutdown() -> None:
 atexit.register(_shutdown)
 
 
+def fit_jobs(model_type: str, params_list: Sequence[dict[str, Any]], rows, tasks: int) -> int:
+    """The number of jobs for `tasks` independent fits of `model_type`: `default_jobs()` (at most
+    `tasks`) when the model fits on one core, else 1. With more than one, the model of each params
+    first prepares `rows` here (`StanceModel.prepare`: embeddings cached once, not by every worker)."""
+    from stance.models import make_model, model_class
+
+    jobs = min(default_jobs(), tasks) if model_class(model_type).fits_on_one_core(dict(params_list[0])) else 1
+    if jobs > 1:
+        for params in params_list:
+            make_model(model_type, dict(params)).prepare(rows)
+    return jobs
+
+
 def map_jobs(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None) -> list[R]:
     """[fn(item) for item in items], in order, on up to `jobs` worker processes (default
     `default_jobs()`); in this process when there is one job or one item. `fn` must be a

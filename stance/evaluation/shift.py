@@ -40,7 +40,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -343,17 +342,10 @@ def _swept_note(table: dict | None, **where) -> dict | None:
 def _fit_predict(cfg, seed: int, rows: pd.DataFrame, split: Split, labels: list[str], swept=None):
     """Train cfg's model with `seed` on split.train (early stopping on split.dev); predict split.test.
     `swept`: the sweep's fit of these params with this seed on these rows (then nothing is trained)."""
-    from stance.models import make_model
-    from stance.training.train import _align, _seeded_params
+    from stance.training.train import _align, fit_seeded
 
     tr, dv, te = rows[split.train], rows[split.dev], rows[split.test]
-    if swept is not None:
-        model, seconds = swept.model, swept.seconds
-    else:
-        model = make_model(cfg.model.type, _seeded_params(cfg, seed))
-        start = time.perf_counter()
-        model.fit(tr, tr["y"].tolist(), eval_set=(dv, dv["y"].tolist()) if len(dv) else None)
-        seconds = time.perf_counter() - start
+    model, seconds = (swept.model, swept.seconds) if swept is not None else fit_seeded(cfg, seed, tr, dv)
     pred, raw = model.predict_with_proba(te)
     probs = _align(raw, [str(c) for c in model.classes_], labels)
     return te.reset_index(drop=True), probs, pred, seconds
@@ -373,17 +365,13 @@ def _split_predictions(task: tuple) -> tuple:
 
 def _all_split_predictions(base_cfg, pool: PooledRows, splits: list[tuple[Split, int]]) -> list[tuple]:
     """`_split_predictions` of every (split, seed), side by side when the model fits on one core."""
-    from stance.models import make_model, model_class
-    from stance.parallel import default_jobs, map_jobs
+    from stance.parallel import fit_jobs, map_jobs
     from stance.training.sweep import grid_points, point_params
 
-    jobs = default_jobs() if model_class(base_cfg.model.type).fits_on_one_core(base_cfg.model.params) else 1
-    if jobs > 1 and len(splits) > 1:  # what the fits share (embeddings) is computed once, here
-        sweep = getattr(base_cfg, "sweep", None)
-        points = [point_params(base_cfg.model.type, base_cfg.model.params, p) for p in grid_points(sweep)] \
-            if sweep is not None else [base_cfg.model.params]
-        for params in points:
-            make_model(base_cfg.model.type, params).prepare(pool.rows)
+    sweep = getattr(base_cfg, "sweep", None)
+    points = [point_params(base_cfg.model.type, base_cfg.model.params, p) for p in grid_points(sweep)] \
+        if sweep is not None else [base_cfg.model.params]
+    jobs = fit_jobs(base_cfg.model.type, points, pool.rows, len(splits))
     return map_jobs(_split_predictions, [(base_cfg, pool.rows, split, pool.labels, pool.fingerprint, seed)
                                          for split, seed in splits], jobs)
 

@@ -62,6 +62,14 @@ def make_model(model_type: str, params: dict[str, Any] | None = None) -> StanceM
     return model_class(model_type)(**validate_params(model_type, params or {}))
 
 
+def with_seed(model_type: str, params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """A copy of `params` with `seed` set, when models of `model_type` take one."""
+    out = dict(params)
+    if "seed" in model_class(model_type).Params.model_fields:
+        out["seed"] = seed
+    return out
+
+
 def load_model(directory: str | Path) -> StanceModel:
     """Load a saved model directory (its manifest.json names the type)."""
     manifest = read_manifest(directory)

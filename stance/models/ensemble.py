@@ -132,15 +132,9 @@ class EnsembleModel(StanceModel):
             member.prepare(X)
 
     def _new_members(self) -> list[StanceModel]:
-        from stance.models import make_model, model_class
+        from stance.models import make_model, with_seed
 
-        members = []
-        for spec in self.p.members:
-            params = dict(spec.params)
-            if "seed" in model_class(spec.type).Params.model_fields:
-                params["seed"] = self.p.seed
-            members.append(make_model(spec.type, params))
-        return members
+        return [make_model(spec.type, with_seed(spec.type, spec.params, self.p.seed)) for spec in self.p.members]
 
     def _member_probs(self, members: list[StanceModel], X: pd.DataFrame) -> list[np.ndarray]:
         return [_aligned(m.predict_proba(X), [str(c) for c in m.classes_], list(self.classes_)) for m in members]

@@ -131,12 +131,9 @@ class PerGroupModel(StanceModel):
         self.p = PerGroupParams(**params)
 
     def _inner_params(self) -> dict[str, Any]:
-        from stance.models import model_class
+        from stance.models import with_seed
 
-        params = dict(self.p.model.params)
-        if "seed" in model_class(self.p.model.type).Params.model_fields:
-            params["seed"] = self.p.seed
-        return params
+        return with_seed(self.p.model.type, self.p.model.params, self.p.seed)
 
     @classmethod
     def fits_on_one_core(cls, params: dict[str, Any]) -> bool:

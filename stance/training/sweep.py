@@ -194,11 +194,9 @@ def _score_points(cfg: "RunConfig", params_list: list[dict[str, Any]], data: "Ta
 
 
 def _seeded(cfg: "RunConfig", params_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from stance.models import model_class
+    from stance.models import with_seed
 
-    if "seed" in model_class(cfg.model.type).Params.model_fields:
-        return [{**params, "seed": cfg.seeds[0]} for params in params_list]
-    return params_list
+    return [with_seed(cfg.model.type, params, cfg.seeds[0]) for params in params_list]
 
 
 def _score_group(task: tuple["RunConfig", list[dict[str, Any]], "TaskData"]) -> list[tuple[float, float]]:
@@ -216,7 +214,7 @@ def run_sweep(cfg: "RunConfig", data: "TaskData", log=print) -> tuple[dict[str, 
     return params, table
 
 
-def run_sweep_fitted(cfg: "RunConfig", data: "TaskData", log=print, jobs: int | None = None,
+def run_sweep_fitted(cfg: "RunConfig", data: "TaskData", log=print,
                      saved_in: Sequence[Path] = ()) -> tuple[dict[str, Any], dict[str, Any], SweptFit | None]:
     """`run_sweep`, and the best point's model as the sweep fitted it (on train, with the run's first
     seed and dev as eval_set) when that fit was made in this process; else None. A fit with the
@@ -226,8 +224,7 @@ def run_sweep_fitted(cfg: "RunConfig", data: "TaskData", log=print, jobs: int | 
 
     Fits with different parameters (groups of points) run side by side (`stance.parallel`) when
     the model fits on one core; the table is the same for any number of jobs."""
-    from stance.models import model_class
-    from stance.parallel import default_jobs, map_jobs
+    from stance.parallel import fit_jobs, map_jobs
 
     if cfg.sweep is None:
         raise ValueError(f"{cfg.name}: run_sweep needs a config with a sweep section")
@@ -251,12 +248,11 @@ def run_sweep_fitted(cfg: "RunConfig", data: "TaskData", log=print, jobs: int | 
         fit_key = json.dumps({k: v for k, v in p.items() if k not in late}, sort_keys=True, default=str)
         groups.setdefault(fit_key, []).append(i)
     members = list(groups.values())
-    jobs = default_jobs() if jobs is None else jobs
-    side_by_side = jobs > 1 and len(members) > 1 and model_class(cfg.model.type).fits_on_one_core(params[0])
+    jobs = fit_jobs(cfg.model.type, [params[m[0]] for m in members],
+                    pd.concat([data.splits["train"], data.splits["dev"]], ignore_index=True), len(members))
     results: dict[int, tuple[float, float]] = {}
     models: dict[int, SweptFit] = {}
-    if side_by_side:
-        _prepare(cfg, [params[m[0]] for m in members], data)
+    if jobs > 1:
         scored = map_jobs(_score_group, [(cfg, [params[i] for i in m], data) for m in members], jobs)
     else:
         scored = []
@@ -282,17 +278,8 @@ def run_sweep_fitted(cfg: "RunConfig", data: "TaskData", log=print, jobs: int | 
     swept = models.get(best)
     if swept is not None:
         late = _predict_time_params(cfg, best_params)
-        swept.model.set_params(**{k: _seeded(cfg, [best_params])[0][k] for k in late})
+        swept.model.set_params(**{k: best_params[k] for k in late})
     return best_params, table, swept
-
-
-def _prepare(cfg: "RunConfig", params_list: list[dict[str, Any]], data: "TaskData") -> None:
-    """Let each fit's model store what fits share (embeddings) before they run side by side."""
-    from stance.models import make_model
-
-    rows = pd.concat([data.splits["train"], data.splits["dev"]], ignore_index=True)
-    for params in _seeded(cfg, params_list):
-        make_model(cfg.model.type, params).prepare(rows)
 
 
 def sweep_markdown(table: dict[str, Any]) -> str:

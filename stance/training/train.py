@@ -53,8 +53,8 @@ from stance.config import StrictModel, load_config
 from stance.errors import ConfigError, InputError
 from stance.evaluation.metrics import classification_metrics
 from stance.jsonl import write_jsonl
-from stance.models import make_model, model_class, validate_params
-from stance.parallel import default_jobs, map_jobs
+from stance.models import StanceModel, make_model, validate_params, with_seed
+from stance.parallel import fit_jobs, map_jobs
 from stance.training.sweep import SweepSection, SweptFit, run_sweep_fitted, sweep_markdown, validate_sweep
 
 TASK_COLUMNS = {"stance": "label", "sentiment": "sentiment"}
@@ -331,10 +331,16 @@ def _score(model, df: pd.DataFrame, labels: list[str], seed: int | None, split: 
 
 
 def _seeded_params(cfg: RunConfig, seed: int) -> dict[str, Any]:
-    params = dict(cfg.model.params)
-    if "seed" in model_class(cfg.model.type).Params.model_fields:
-        params["seed"] = seed
-    return params
+    return with_seed(cfg.model.type, cfg.model.params, seed)
+
+
+def fit_seeded(cfg: RunConfig, seed: int, train: pd.DataFrame, dev: pd.DataFrame) -> tuple[StanceModel, float]:
+    """cfg's model with `seed`, fitted on `train` (dev as eval_set when it has rows), and the seconds
+    the fit took."""
+    model = make_model(cfg.model.type, _seeded_params(cfg, seed))
+    start = time.perf_counter()
+    model.fit(train, train["y"].tolist(), eval_set=(dev, dev["y"].tolist()) if len(dev) else None)
+    return model, time.perf_counter() - start
 
 
 def _summary(per_seed: dict[int, dict]) -> dict:
@@ -430,10 +436,8 @@ def _train_into(cfg: RunConfig, data: "TaskData", sweep_table: dict | None, run_
     per_seed = {seed: _train_seed((cfg, data, seed, run_dir / f"seed_{seed}", model))
                 for seed, model in reused.items()}
     if to_fit:
-        jobs = default_jobs() if model_class(cfg.model.type).fits_on_one_core(cfg.model.params) else 1
-        if jobs > 1 and len(to_fit) > 1:
-            make_model(cfg.model.type, _seeded_params(cfg, to_fit[0])).prepare(
-                pd.concat([data.splits[s] for s in SPLITS], ignore_index=True))
+        jobs = fit_jobs(cfg.model.type, [cfg.model.params], pd.concat([data.splits[s] for s in SPLITS],
+                                                                      ignore_index=True), len(to_fit))
         fitted = map_jobs(_train_seed, [(cfg, data, seed, run_dir / f"seed_{seed}", None) for seed in to_fit], jobs)
         per_seed.update(zip(to_fit, fitted))
     per_seed = {seed: per_seed[seed] for seed in cfg.seeds}
@@ -454,13 +458,11 @@ def _train_seed(task: tuple[RunConfig, "TaskData", int, Path, SweptFit | None]) 
     train, dev, test = (data.splits[s] for s in SPLITS)
     metrics: dict[str, Any] = {"seed": seed, "n_train": int(len(train))}
     if swept is None:
-        model = make_model(cfg.model.type, _seeded_params(cfg, seed))
-        start = time.perf_counter()
         try:
-            model.fit(train, train["y"].tolist(), eval_set=(dev, dev["y"].tolist()) if len(dev) else None)
+            model, seconds = fit_seeded(cfg, seed, train, dev)
         except InvalidParameterError as exc:
             raise ConfigError(f"scikit-learn rejected a hyperparameter: {exc}", field="model.params") from None
-        metrics["train_seconds"] = round(time.perf_counter() - start, 3)
+        metrics["train_seconds"] = round(seconds, 3)
     else:
         model = swept.model  # the sweep's fit of the chosen point with this seed on the same rows
         metrics["train_seconds"] = round(swept.seconds, 3)
@@ -513,11 +515,8 @@ def _curve_point(task: tuple[RunConfig, int, pd.DataFrame, pd.DataFrame, pd.Data
                  ) -> tuple[float, dict[str, Any]]:
     """Fit on `sub` (early stopping on `dev`): the seconds it took and the test metrics."""
     cfg, seed, sub, dev, test, labels = task
-    model = make_model(cfg.model.type, _seeded_params(cfg, seed))
-    start = time.perf_counter()
-    model.fit(sub, sub["y"].tolist(), eval_set=(dev, dev["y"].tolist()) if len(dev) else None)
-    seconds = round(time.perf_counter() - start, 3)
-    return seconds, _score(model, test, labels, seed, "test")[1]
+    model, seconds = fit_seeded(cfg, seed, sub, dev)
+    return round(seconds, 3), _score(model, test, labels, seed, "test")[1]
 
 
 def learning_curve(cfg: RunConfig, fractions: list[float], seeds: list[int] | None = None,
@@ -551,10 +550,8 @@ def learning_curve(cfg: RunConfig, fractions: list[float], seeds: list[int] | No
             else:
                 to_fit.append((len(results), (cfg, seed, sub, dev, test, data.labels)))
             results.append(record)
-    jobs = default_jobs() if model_class(cfg.model.type).fits_on_one_core(cfg.model.params) else 1
-    if jobs > 1 and len(to_fit) > 1:
-        make_model(cfg.model.type, _seeded_params(cfg, to_fit[0][1][1])).prepare(
-            pd.concat([train, dev, test], ignore_index=True))
+    jobs = fit_jobs(cfg.model.type, [cfg.model.params], pd.concat([train, dev, test], ignore_index=True),
+                    len(to_fit))
     for (i, _), (seconds, metrics) in zip(to_fit, map_jobs(_curve_point, [task for _, task in to_fit], jobs)):
         results[i].update(train_seconds=seconds, macro_f1=metrics["macro_f1"], f1=metrics["macro_f1"],
                           accuracy=metrics["accuracy"])
@@ -592,8 +589,7 @@ def _fit_predict_fold(task: tuple[RunConfig, int, pd.DataFrame, pd.DataFrame, pd
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Fit on `tr` (early stopping on `dv`), predict `te`: labels and probabilities in `labels` order."""
     cfg, seed, tr, dv, te, labels = task
-    model = make_model(cfg.model.type, _seeded_params(cfg, seed))
-    model.fit(tr, tr["y"].tolist(), eval_set=(dv, dv["y"].tolist()) if len(dv) else None)
+    model, _ = fit_seeded(cfg, seed, tr, dv)
     pred, raw = model.predict_with_proba(te)
     return pred, _align(raw, [str(c) for c in model.classes_], labels)
 
@@ -625,9 +621,7 @@ def crossfit_predict(cfg: RunConfig, k: int = 5, seed: int | None = None, dev_fr
         if inner_dev.sum() == fit_rows.sum():
             inner_dev[:] = False
         tasks.append((cfg, seed, rows[fit_rows & ~inner_dev], rows[inner_dev], rows[held], data.labels))
-    jobs = default_jobs() if model_class(cfg.model.type).fits_on_one_core(cfg.model.params) else 1
-    if jobs > 1:
-        make_model(cfg.model.type, _seeded_params(cfg, seed)).prepare(rows)
+    jobs = fit_jobs(cfg.model.type, [cfg.model.params], rows, len(tasks))
     for f, (fold_pred, fold_probs) in enumerate(map_jobs(_fit_predict_fold, tasks, jobs)):
         held = folds == f
         probs[held] = fold_probs

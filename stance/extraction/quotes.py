@@ -116,7 +116,7 @@ from stance.extraction.simple_attribution import (
     reported,
     speaker_first,
 )
-from stance.extraction.speakers import SpeakerResolution, _is_plausible, _np_tokens, _title_genders
+from stance.extraction.speakers import PERSON_TITLES, SpeakerResolution, _is_plausible, _np_tokens, _title_genders
 from stance.records import CONTEXT_CHARS, Article, Statement, StatementKind, paragraph_context
 
 if TYPE_CHECKING:
@@ -1021,10 +1021,6 @@ _NOT_TRANSCRIPT_SPEAKERS = frozenset("""update updated editor's note correction 
 video live source sources note caption advertisement disclosure clarification q a""".split())
 
 
-_NAME_TITLES = frozenset("""mr mrs ms dr sen senator rep representative gov governor president minister secretary
-gen general judge mayor""".split())
-
-
 def _has_given_name(name) -> bool:
     """Whether the name token `name` is a person's by its compounds: a given name right before it
     ("Elizabeth Warren") or a title among them ("Sen. Deb Fischer")."""
@@ -1033,7 +1029,7 @@ def _has_given_name(name) -> bool:
     parts = [c for c in name.children if c.dep_ == "compound" and c.i < name.i]
     before = name.doc[name.i - 1] if name.i > 0 else None
     return (before is not None and before in parts and given_name_gender(before.text) is not None) or any(
-        c.lower_.rstrip(".") in _NAME_TITLES for c in parts)
+        c.lower_.rstrip(".") in PERSON_TITLES for c in parts)
 
 
 def _inverted_subject(verb):

@@ -57,9 +57,12 @@ _TITLE_NAME = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'\u2019-]+)")
 # can be the first word of the next pair ("Secretary of State Antony Blinken").
 _FIRST_SURNAME = re.compile(r"\b([A-Z][a-z]+)\s+(?=(?:[A-Z]\.\s+)?([A-Z][a-z][\w'\u2019-]*))")
 # Capitalised words before a first name ("Sen. Tim Scott", "Former President Barack Obama").
-_NAME_TITLES = frozenset("""mr mrs ms miss dr sen senator rep representative gov governor gen general lt col maj capt
-adm rev judge justice president vice former secretary minister prime chief chairman chairwoman speaker
-mayor ambassador democratic republican gop u.s us the""".split())
+# titles that mark a name as a person's ("Sen. Deb Fischer")
+PERSON_TITLES = frozenset("""mr mrs ms dr sen senator rep representative gov governor president minister secretary
+gen general judge mayor""".split())
+# words before a first name that are not it ("former Democratic Sen. ...")
+_NAME_TITLES = PERSON_TITLES | frozenset("""miss lt col maj capt adm rev justice vice former prime chief chairman
+chairwoman speaker ambassador democratic republican gop u.s us the""".split())
 
 
 def _speaker_kind(text: str, actor_id: str | None, registry: ActorRegistry | None) -> tuple[str, str | None]:

@@ -27,7 +27,8 @@ How an article is read:
    - partial: the content of a cue that holds a quoted fragment: the clause with the
      fragment and its marks, without the final period.
    - reported: the content of a cue without quotation ("X said (that) CLAUSE",
-     "CLAUSE, X said", "according to X, CLAUSE", "CLAUSE, according to X, ...", "X's
+     "CLAUSE, X said", "CLAUSE, X reported on Monday", "CLAUSE, as Reuters reported, and ..." (not "a
+     levy, as the opposition proposes": a comparison), "according to X, CLAUSE", "CLAUSE, according to X, ...", "X's
      claim that CLAUSE", "A, X said, B", also when the parse hangs the cue in the sentence
      as a parenthetical: "A, X said, since B" is two statements). Coordinated that-clauses
      under one cue ("said A and that B") are one statement, as the annotation guidelines
@@ -605,7 +606,9 @@ class _ArticleReader(SpeakerResolution):
             assert sa.cue is not None  # a shape with a speaker has a cue
             speaker = self.text[sa.speaker[0]:sa.speaker[1]]
             cue = self.text[sa.cue[0]:sa.cue[1]]
-            contents = [self._finish_span(*sa.content, pu)] if sa.content else []
+            # content before its attribution ("A, B and C, police said") holds no narration of the reporter
+            contents = [self._finish_span(*sa.content, pu, narration=sa.content[1] > sa.speaker[0])] \
+                if sa.content else []
             f = _Frame(None, cue, speaker, None, True, contents, sa.cue[0])
             frames.append(f)
             self.frames_by_unit[pu.index] = frames
@@ -793,12 +796,20 @@ class _ArticleReader(SpeakerResolution):
                 return []  # "asked what Moscow had offered": a question
             if (qc := mapper.quote_of(c)) is not None and self.prep.full[qc]:
                 return []  # the complement is a full quotation: a direct statement
-            return [self._finish_span(*span, pu) for span in self._clause_spans(c, mapper)]
+            spans = self._clause_spans(c, mapper)
+            nxt = next((x for x in clauses[1:] if x.i > c.i), None)
+            if spans and nxt is not None and c.i > verb.i and nxt.left_edge.i == c.right_edge.i + 1 \
+                    and self.ex.cue_lemma(nxt) is None and mapper.quote_of(nxt) is None \
+                    and not any(t.is_punct for t in verb.doc[c.right_edge.i:nxt.left_edge.i + 1]):
+                # "says his campaign is doing as well as it is because ...": one clause the parser split in two
+                spans = [(spans[0][0], mapper.end(nxt.right_edge))]
+            # a clause before its cue ("A, damaging B, officials said") holds no narration of the reporter
+            return [self._finish_span(*span, pu, narration=c.i > verb.i) for span in spans]
         if _inverted_subject(verb) is not None:  # "CONTENT, said X": the words before the comma
             first = next(c for c in verb.children if c.dep_ == "nsubj").left_edge
             before = verb.doc[verb.i - 2] if verb.i >= 2 else None
             if before is not None and first.i <= before.i and mapper.quote_of(first) is None:
-                return [self._finish_span(mapper.start(first), mapper.end(before), pu)]
+                return [self._finish_span(mapper.start(first), mapper.end(before), pu, narration=False)]
         if (misparsed := _misparsed_clause(verb)) is not None and mapper.quote_of(misparsed) is None:
             return [self._finish_span(*span, pu) for span in self._clause_spans(misparsed, mapper)]
         head = verb.head
@@ -816,10 +827,33 @@ class _ArticleReader(SpeakerResolution):
             while last.i > comma.i + 1 and (last.is_punct or last.text in MARKS):
                 last = verb.doc[last.i - 1]
             return [self._finish_span(mapper.start(verb.doc[comma.i + 1]), mapper.end(last), pu)]
+        subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        mark = next((c for c in verb.children if c.dep_ == "mark"), None)
+        opening = mark if mark is not None and subj is not None and mark.i < subj.left_edge.i \
+            else subj.left_edge if subj is not None else None  # where the attribution starts
+        if verb.dep_ == "advcl" and head.i < verb.i and explicit and head.tag_.startswith(("VB", "MD")) \
+                and opening is not None and opening.i > head.i and verb.doc[opening.i - 1].text == "," \
+                and self.ex.cue_lemma(head) is None \
+                and (mark is None or mark.lower_ == "as" and lemma in _RELAY_AS) \
+                and not any(c.dep_ in ("dobj", "xcomp", "ccomp") or c.dep_ == "prep" and not _adjunct(c)
+                            for c in verb.children if c.i > cue_end.i):
+            # "A trend will end this year, sooner than forecast, the budget office reported on Monday", "A
+            # met B, as the Times reported on Tuesday, and ...": the words before the attribution's comma
+            # (the parser hangs the cue on their verb as an adverbial clause); what follows is the reporter's
+            first = next((t for t in head.subtree if not (t.is_punct or t.text in MARKS)), None)
+            last = verb.doc[opening.i - 1]
+            while last.i > head.i and (last.is_punct or last.text in MARKS):
+                last = verb.doc[last.i - 1]
+            if first is None or first.i > head.i or len([t for t in verb.doc[first.i:last.i + 1]
+                                                         if not t.is_punct]) <= 3:
+                return []
+            return [self._finish_span(mapper.start(first), mapper.end(last), pu, narration=False)]
         if verb.dep_ == "parataxis" and head.i != verb.i and head.tag_.startswith(("VB", "MD")) and explicit \
                 and self.ex.cue_lemma(head) is None and not any(c.dep_ in ("dobj", "xcomp", "prep")
                                                                 and c.i > cue_end.i for c in verb.children):
-            return [self._finish_span(*span, pu) for span in self._around_spans(verb, mapper)]
+            cue_start = mapper.start(verb.left_edge)  # words before the attribution hold no narration
+            return [self._finish_span(*span, pu, narration=span[1] > cue_start)
+                    for span in self._around_spans(verb, mapper)]
         lex = self.ex.lexicon
         right = [c for c in verb.children if c.i > cue_end.i and c.dep_ in ("dobj", "prep", "xcomp", "dative",
                                                                              "oprd", "acomp", "attr")]
@@ -936,7 +970,9 @@ class _ArticleReader(SpeakerResolution):
         Thursday he was ready")."""
         toks = [t for t in c.subtree if not (t.dep_ == "mark" and t.lower_ == "that" and t.head.i == c.i)]
         subj = next((x for x in c.children if x.dep_ in ("nsubj", "nsubjpass", "expl")), None)
-        if subj is not None:  # a time or place phrase before the subject belongs to the cue
+        that = any(x.dep_ == "mark" and x.lower_ == "that" and x.i < c.left_edge.i + 1 for x in c.children)
+        if subj is not None and not that:  # a time or place phrase before the subject belongs to the cue
+            # ("said on Thursday he was ready"; after "that" it is the clause's: "said that despite X, Y")
             lead = {t.i for x in c.children if x.right_edge.i < subj.left_edge.i and (
                     x.dep_ == "prep" or (x.dep_ == "npadvmod" and x.lower_ in _TIME_WORDS)) for t in x.subtree}
             if lead and min(lead) == min(t.i for t in toks):
@@ -955,8 +991,9 @@ class _ArticleReader(SpeakerResolution):
             got = self._quotes_of_unit[pu.index] = (qs, [q.open_at for q in qs])
         return got
 
-    def _finish_span(self, start: int, end: int, pu: _Unit) -> tuple[int, int]:
-        """Extend a content span over quoted fragments it opens, and cut it at the reporter's narration."""
+    def _finish_span(self, start: int, end: int, pu: _Unit, narration: bool = True) -> tuple[int, int]:
+        """Extend a content span over quoted fragments it opens, and cut it at the reporter's narration
+        (unless `narration` is False: content that ends where its attribution starts)."""
         qs, opens = self._unit_quotes(pu)
         k = bisect.bisect_left(opens, start - 1)  # q.start is past the mark: a quote opening at start-1 counts
         while k < len(qs) and qs[k].open_at < end:
@@ -964,7 +1001,7 @@ class _ArticleReader(SpeakerResolution):
             if start <= q.open_at < end or (start <= q.start < end):
                 end = max(end, (q.close_at + 1) if q.close_at is not None else q.end)
             k += 1
-        for m in NARRATIVE_TAILS.finditer(self.text, start, end):
+        for m in NARRATIVE_TAILS.finditer(self.text, start, end) if narration else ():
             j = bisect.bisect_right(opens, m.start()) - 1  # the last quote opening at or before the match
             if j >= 0 and m.start() < qs[j].end:
                 continue  # inside a quotation
@@ -1213,3 +1250,16 @@ def _progress(enabled: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+
+
+# "..., as Reuters reported": verbs that relay what was said; "a tax, as Sanders proposes" compares instead
+_RELAY_AS = frozenset("say report note write tell announce confirm state reveal explain observe disclose".split())
+
+
+def _adjunct(prep) -> bool:
+    """A prepositional phrase of time or medium ("on Monday", "in a statement", "on Telegram"), not an object."""
+    obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+    if obj is None:
+        return False
+    return obj.lower_ in _TIME_WORDS or obj.like_num or obj.ent_type_ in ("DATE", "TIME") \
+        or any(t.lower_ in MEDIA for t in prep.subtree)

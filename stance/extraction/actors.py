@@ -272,6 +272,11 @@ class ActorRegistry:
         return {key[-1] for key, holders in self._roles.items()
                 for role, a in holders if a == actor_id and (date is None or role.holds_on(date))}
 
+    def title_words(self, actor_id: str, date: dt.date | None = None) -> set[str]:
+        """Every word of the role titles `actor_id` holds on `date` ("french", "president")."""
+        return {w for key, holders in self._roles.items()
+                for role, a in holders if a == actor_id and (date is None or role.holds_on(date)) for w in key}
+
     def find(self, text: str) -> list[tuple[int, str]]:
         """(character offset, actor id) of every alias occurring in `text` as whole words, longest
         match first, without overlaps, in text order."""

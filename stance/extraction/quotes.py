@@ -59,7 +59,9 @@ How an article is read:
    same name; without a registry entry, he/she only refer to a phrase
    that looks like a person's name. A bare title ("the president", "the ministry") that
    the registry cannot resolve takes the nearest earlier speaker holding such a title,
-   or whose phrase holds it ("Aurelija Stankute, the ministry's spokeswoman"). The
+   or whose phrase holds it ("Aurelija Stankute, the ministry's spokeswoman"); a title qualified
+   by a nationality ("the French leader", "the Turkish minister") takes the nearest earlier speaker
+   whose registry titles hold that word ("French president"). The
    registry resolves names, titles and dated roles on the article's date. A pronoun that
    finds its antecedent, and a bare title resolved outside the registry, keep their
    words as `speaker` (as the guidelines write it: "he") and name the person in

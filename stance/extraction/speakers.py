@@ -42,6 +42,10 @@ _CLAUSE_WORDS = frozenset("""is was were are has had have will would could can m
 told who which that also and but or not""".split())
 _NP_LOWER = frozenset({"the", "a", "an", "of", "for", "de", "von", "der", "da", "bin", "al"})
 _BARE_TITLE = re.compile(r"[Tt]he\s+(?:[a-z][\w-]*\s+){0,2}([a-z][\w-]*)")
+# "the French leader", "the Turkish minister": a title qualified by a nationality that one of the
+# antecedent's registry titles holds ("French president"); "leader" and "head of state" fit any such holder
+_QUALIFIED_TITLE = re.compile(r"[Tt]he\s+([A-Z][a-z]+)\s+(?:[a-z][\w-]*\s+){0,2}([a-z][\w-]*)")
+_LEADER_HEADS = frozenset({"leader", "state"})
 # First words of capitalised phrases that are not a person's name.
 _NOT_PERSON_FIRST = frozenset("""the a an this that these those his her their its our my hi it he she they we
 republican republicans democrat democrats democratic american americans european u.s. us united new state
@@ -283,6 +287,18 @@ class SpeakerResolution:
                 return head in words and (actor is not None or bool(name) and _display_name(name) is not None)
 
             actor, name = self._antecedent(fits, unit_index, pos, mentions=False)  # a title refers to a speaker
+        q = _QUALIFIED_TITLE.fullmatch(speaker) if actor is None and reg is not None else None
+        if q is not None and reg is not None:
+            qualifier, head = q.group(1).lower(), q.group(2).lower()
+            date = self.prep.article.date
+            registry = reg
+
+            def qualified(actor, text, kind, g, name):
+                if actor is None or qualifier not in registry.title_words(actor, date):
+                    return False
+                return head in _LEADER_HEADS or head in registry.title_heads(actor, date)
+
+            actor, name = self._antecedent(qualified, unit_index, pos, mentions=False)
         return (actor, *_speaker_kind(speaker, actor, reg), name)
 
     def _looks_like_person(self, name: str, gender: str | None) -> bool:

@@ -155,6 +155,37 @@ def test_the_next_seed_reuses_the_frozen_layers_output_with_the_same_result(fram
     assert np.array_equal(fresh.predict_proba(dev), second.predict_proba(dev))
 
 
+def test_the_next_seed_reuses_the_heads_starting_regression_with_the_same_result(frame, monkeypatch):
+    import stance.models.transformer as transformer
+
+    train, dev = frame.iloc[:24], frame.iloc[24:36]
+    params = {**MEAN, "train_layers": 2, "head_init": "logreg", "learning_rate": 1e-3}
+    pooled = []
+    real = transformer.TransformerClassifier._pooled_features
+
+    def spy(self, ids, prefix):
+        pooled.append(len(ids))
+        return real(self, ids, prefix)
+
+    monkeypatch.setattr(transformer.TransformerClassifier, "_pooled_features", spy)
+    monkeypatch.setattr(transformer, "_PREFIX_MEMO", {})
+    monkeypatch.setattr(transformer, "_HEAD_MEMO", {})
+    make_model("transformer", {**params, "seed": 1}).fit(train, stance_y(train), eval_set=(dev, stance_y(dev)))
+    assert pooled == [24]
+    second = make_model("transformer", {**params, "seed": 2}).fit(train, stance_y(train),
+                                                                  eval_set=(dev, stance_y(dev)))
+    assert pooled == [24]  # the second seed fitted no regression
+    assert second.head_logreg_.random_state == 2
+    shuffled = train.assign(label=train["label"].to_numpy()[::-1])
+    make_model("transformer", {**params, "seed": 2}).fit(shuffled, stance_y(shuffled))
+    assert pooled == [24, 24]  # other labels: fitted again
+    monkeypatch.setattr(transformer, "_PREFIX_MEMO", {})
+    monkeypatch.setattr(transformer, "_HEAD_MEMO", {})
+    fresh = make_model("transformer", {**params, "seed": 2}).fit(train, stance_y(train), eval_set=(dev, stance_y(dev)))
+    assert pooled == [24, 24, 24]
+    assert np.array_equal(fresh.predict_proba(dev), second.predict_proba(dev))
+
+
 def test_mean_head_round_trip(frame, tmp_path):
     train, dev = frame.iloc[:24], frame.iloc[24:36]
     params = {**MEAN, "train_layers": 2, "head_init": "logreg", "learning_rate": 1e-3, "body_learning_rate": 1e-4}

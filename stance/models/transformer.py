@@ -33,6 +33,7 @@ saved as safetensors: the encoder (with the `cls` head) in hf/, the `mean` head 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 import time
@@ -190,6 +191,7 @@ CACHE_LIMIT_BYTES = 2 * 1024**3  # larger training sets run the full model every
 # from the same pretrained weights, so their frozen layers give the same states for the same inputs
 _PREFIX_MEMO: dict[str, list] = {}
 _PREFIX_MEMO_SIZE = 2
+_HEAD_MEMO: dict[str, Any] = {}  # the head's starting regression per frozen states and labels (see _init_head_from_logreg)
 
 
 def _can_cache_prefix(model) -> bool:
@@ -517,14 +519,28 @@ class TransformerClassifier(StanceModel):
         from sklearn.linear_model import LogisticRegression
         from threadpoolctl import threadpool_limits
 
-        features = self._pooled_features(ids, prefix)
-        logreg = LogisticRegression(C=self.p.head_init_C, class_weight=self.p.class_weight, max_iter=2000,
-                                    random_state=self.p.seed)
-        with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*failed to converge.*")
-            logreg.fit(features.astype(np.float64), y_idx)
+        # lbfgs does not use random_state: the regression depends on the features and labels only, so the
+        # seeds of a run (same frozen states, same labels) share one fit
+        key = None if prefix is None else "|".join([
+            self._prefix_key(ids), self.p.pooling, str(self.p.normalize), repr(self.p.head_init_C),
+            str(self.p.class_weight), str(self.p.train_layers), hashlib.sha256(np.asarray(y_idx).tobytes()).hexdigest()])
+        logreg = _HEAD_MEMO.get(key) if key is not None else None
+        if logreg is None:
+            features = self._pooled_features(ids, prefix)
+            logreg = LogisticRegression(C=self.p.head_init_C, class_weight=self.p.class_weight, max_iter=2000,
+                                        solver="lbfgs", random_state=self.p.seed)
+            with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*failed to converge.*")
+                logreg.fit(features.astype(np.float64), y_idx)
+            if key is not None:
+                while len(_HEAD_MEMO) >= _PREFIX_MEMO_SIZE:
+                    _HEAD_MEMO.pop(next(iter(_HEAD_MEMO)))
+                _HEAD_MEMO[key] = logreg
+        else:
+            logreg = copy.deepcopy(logreg)
+            logreg.random_state = self.p.seed  # as this seed's own fit would read (lbfgs ignores it)
         k = len(self.classes_)
-        weight, bias = np.zeros((k, features.shape[1])), np.zeros(k)
+        weight, bias = np.zeros((k, logreg.coef_.shape[1])), np.zeros(k)
         seen = logreg.classes_.astype(int)
         if len(seen) == 2 and logreg.coef_.shape[0] == 1:  # binary: softmax([0, z]) = sigmoid(z)
             weight[seen[1]], bias[seen[1]] = logreg.coef_[0], logreg.intercept_[0]

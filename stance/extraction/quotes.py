@@ -23,7 +23,8 @@ How an article is read:
      attribution and a comma, starts with a capital and ends a sentence, or holds
      several sentences. The span is inside the marks without a trailing comma. Its
      speaker is the cue governing its stand-in in the parse, else the nearest cue of the
-     sentence, else (a quotation standing alone) the previous statement's speaker.
+     sentence, else (a quotation standing alone) the speaker of an intro line right before it
+     ("Podolyak wrote on Telegram:" ending the paragraph before), else the previous statement's speaker.
    - partial: the content of a cue that holds a quoted fragment: the clause with the
      fragment and its marks, without the final period.
    - reported: the content of a cue without quotation ("X said (that) CLAUSE",
@@ -61,7 +62,8 @@ How an article is read:
    the registry cannot resolve takes the nearest earlier speaker holding such a title,
    or whose phrase holds it ("Aurelija Stankute, the ministry's spokeswoman"); a title qualified
    by a nationality ("the French leader", "the Turkish minister") takes the nearest earlier speaker
-   whose registry titles hold that word ("French president"). The
+   whose registry titles hold that word ("French president"); a lede's unnamed source ("a senior
+   presidential adviser said") is the person the next paragraphs name with a role of the same kind. The
    registry resolves names, titles and dated roles on the article's date. A pronoun that
    finds its antecedent, and a bare title resolved outside the registry, keep their
    words as `speaker` (as the guidelines write it: "he") and name the person in
@@ -119,7 +121,14 @@ from stance.extraction.simple_attribution import (
     reported,
     speaker_first,
 )
-from stance.extraction.speakers import PERSON_TITLES, SpeakerResolution, _is_plausible, _np_tokens, _title_genders
+from stance.extraction.speakers import (
+    PERSON_TITLES,
+    SpeakerResolution,
+    _display_name,
+    _is_plausible,
+    _np_tokens,
+    _title_genders,
+)
 from stance.records import CONTEXT_CHARS, Article, Statement, StatementKind, paragraph_context
 
 if TYPE_CHECKING:
@@ -499,6 +508,9 @@ class _ArticleReader(SpeakerResolution):
         self.out: list[Statement] = []
         self.covered: list[tuple[int, int]] = []  # emitted spans, disjoint, sorted by start
         self._last: Statement | None = None  # the emitted statement that starts latest
+        # an intro line ("Podolyak wrote on Telegram:") ending where the next paragraph's quotation opens:
+        # (end of the line, its frame)
+        self._intro: tuple[int, _Frame] | None = None
         self._quotes_of_unit: dict[int, tuple[list, list[int]]] = {}
         self.frames_by_unit: dict[int, list[_Frame]] = {}
         self.subject_by_unit: dict[int, tuple | None] = {}
@@ -516,6 +528,7 @@ class _ArticleReader(SpeakerResolution):
         for pu in prep.work:
             if pu.simple is not None:
                 self._read_simple(pu)
+                self._intro = None
                 continue
             doc, mapper = self.doc_by_unit[pu.index]
             n_before = len(self.out)
@@ -535,6 +548,8 @@ class _ArticleReader(SpeakerResolution):
                     f = _Frame(None, text[slice(*bar[1])], text[slice(*bar[0])], None, True, [], bar[1][0])
                     self._attribute(f, pu.index)
                     self.frames_by_unit[pu.index] = frames = [f]
+                if f is None and self._intro is not None and not text[self._intro[0]:q.open_at].strip():
+                    f = self._intro[1]  # "Podolyak wrote on Telegram:" / new paragraph / "QUOTATION"
                 if f is not None:
                     self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct", f.speaker_name)
                 elif self._last is not None:
@@ -557,8 +572,51 @@ class _ArticleReader(SpeakerResolution):
                     self._emit(cs, ce, f.speaker, f.actor, f.cue, "partial" if frag else "reported", f.speaker_name)
             if len(self.out) == n_before and not full_quotes:
                 self._read_parenthetical(pu)
+            self._intro = _intro_line(text, pu.unit.start, pu.unit.end, frames) if not pu.quotes else None
         self.out.sort(key=lambda s: s.start)
+        self._name_lede_descriptions()
         return self.out
+
+    def _name_lede_descriptions(self) -> None:
+        """A lede's unnamed speaker ("a senior Ukrainian negotiator said ...", "A senior aide to President
+        Volodymyr Zelensky said ...") is the person the next two paragraphs name with a role of the same kind
+        (adviser, aide or negotiator; spokesman; envoy or diplomat), as wire copy introduces a source: the
+        first such speaker after it, not a person the description itself names, and of the same side as the
+        registry actors it names."""
+        paras = paragraphs(self.text)
+        if len(paras) < 2:
+            return
+        reg, date = self.ex.registry, self.prep.article.date
+        for i, st in enumerate(self.out):
+            if st.start >= paras[0][1]:
+                break
+            m = _LEDE_DESCRIPTION.fullmatch(st.speaker)
+            if st.actor_id is not None or st.speaker_name or m is None:
+                continue
+            group = _ROLE_GROUPS[m.group(1).lower()]
+            named = {a for _, a in reg.find(st.speaker)} if reg is not None else set()
+            sides = {reg.actors[a].side for a in named} - {None} if reg is not None else set()
+            limit = paras[min(2, len(paras) - 1)][1]
+            for later in self.out[i + 1:]:
+                if later.start >= limit:
+                    break
+                actor = reg.get(later.actor_id) if reg is not None else None
+                name = later.speaker_name or _display_name(later.speaker)
+                if actor is not None and (actor.kind != "person" or actor.id in named
+                                          or sides and actor.side not in sides):
+                    continue
+                if actor is None and (reg is not None or not name):
+                    continue
+                words = set(re.findall(r"[a-z]+", later.speaker.lower()))
+                if actor is not None and reg is not None:
+                    words |= reg.title_words(actor.id, date) | {
+                        w for s in self.out if s.actor_id == actor.id for w in re.findall(r"[a-z]+", s.speaker.lower())}
+                if not words & group:
+                    continue
+                name = actor.name if actor is not None else name
+                self.out[i] = st.model_copy(update={"actor_id": actor.id if actor is not None else None,
+                                                    "speaker_name": name})
+                break
 
     def _read_parenthetical(self, pu: _Unit) -> None:
         """`BEFORE, X said, AFTER` in a unit whose parse gave no statement (`simple_attribution.parenthetical`)."""
@@ -598,11 +656,16 @@ class _ArticleReader(SpeakerResolution):
         frames = []
         for sa in pu.simple:
             if sa.speaker is None:
+                assert sa.quote is not None  # a shape without a speaker is a bare quotation
+                q = self.prep.quotes[sa.quote]
+                intro = self._intro
+                if intro is not None and not self.text[intro[0]:q.open_at].strip():
+                    f = intro[1]  # "Podolyak wrote on Telegram:" / new paragraph / "QUOTATION"
+                    self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct", f.speaker_name)
+                    continue
                 if self._last is None:
                     continue
                 last = self._last
-                assert sa.quote is not None  # a shape without a speaker is a bare quotation
-                q = self.prep.quotes[sa.quote]
                 self._emit(q.start, q.end, last.speaker, last.actor_id, last.cue, "direct", last.speaker_name)
                 continue
             assert sa.cue is not None  # a shape with a speaker has a cue
@@ -1253,6 +1316,25 @@ def _progress(enabled: bool):
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
 
+
+def _intro_line(text: str, start: int, end: int, frames: list[_Frame]) -> tuple[int, _Frame] | None:
+    """(end, frame) when `text[start:end]` is an intro line: a unit without quotation that ends in a colon
+    and whose last cue has no content ("Mykhailo Podolyak, an adviser ..., wrote on Telegram:")."""
+    line = text[start:end].rstrip()
+    if not line.endswith(":") or not frames:
+        return None
+    last = max(frames, key=lambda f: f.pos)
+    if last.contents or not last.speaker:
+        return None
+    return start + len(line), last
+
+
+# A lede's unnamed speaker that the next paragraphs may name (`_ArticleReader._name_lede_descriptions`)
+_LEDE_DESCRIPTION = re.compile(r"(?i)an?\s+(?:[\w'\u2019.-]+\s+){0,4}?(adviser|advisor|aide|negotiator|spokesman"
+                               r"|spokeswoman|spokesperson|envoy|diplomat)(?:\s+(?:to|of)\s+[^,;()]+)?")
+_ROLE_GROUPS = {w: g for g in (frozenset("adviser advisor aide negotiator".split()),
+                               frozenset("spokesman spokeswoman spokesperson".split()),
+                               frozenset("envoy diplomat".split())) for w in g}
 
 # "..., as Reuters reported": verbs that relay what was said; "a tax, as Sanders proposes" compares instead
 _RELAY_AS = frozenset("say report note write tell announce confirm state reveal explain observe disclose".split())

@@ -122,6 +122,7 @@ from stance.extraction.simple_attribution import (
     speaker_first,
 )
 from stance.extraction.speakers import (
+    _BARE_TITLE,
     PERSON_TITLES,
     SpeakerResolution,
     _display_name,
@@ -596,7 +597,9 @@ class _ArticleReader(SpeakerResolution):
             group = _ROLE_GROUPS[m.group(1).lower()]
             named = {a for _, a in reg.find(st.speaker)} if reg is not None else set()
             sides = {reg.actors[a].side for a in named} - {None} if reg is not None else set()
-            limit = paras[min(2, len(paras) - 1)][1]
+            # two paragraphs, or the whole article when the description names the side ("an aide to
+            # President Volodymyr Zelensky", "a Kremlin aide")
+            limit = len(self.text) if sides else paras[min(2, len(paras) - 1)][1]
             for later in self.out[i + 1:]:
                 if later.start >= limit:
                     break
@@ -614,8 +617,13 @@ class _ArticleReader(SpeakerResolution):
                 if not words & group:
                     continue
                 name = actor.name if actor is not None else name
-                self.out[i] = st.model_copy(update={"actor_id": actor.id if actor is not None else None,
-                                                    "speaker_name": name})
+                update = {"actor_id": actor.id if actor is not None else None, "speaker_name": name}
+                self.out[i] = st.model_copy(update=update)
+                for j, other in enumerate(self.out[i + 1:], i + 1):  # "the adviser" the parse left unresolved
+                    title = _BARE_TITLE.fullmatch(other.speaker)
+                    if other.actor_id is None and not other.speaker_name and title is not None \
+                            and title.group(1).lower() in group:
+                        self.out[j] = other.model_copy(update=update)
                 break
 
     def _read_parenthetical(self, pu: _Unit) -> None:

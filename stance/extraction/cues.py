@@ -89,7 +89,8 @@ predict reiterate criticize criticise question defend""".split())
 ADDRESSEE_VERBS = frozenset("tell warn assure remind urge ask inform promise".split())
 # Nouns that carry a claim in a that-clause with a possessive speaker ("Trump's claim that ...").
 NOUN_CUES = frozenset("""claim claims statement warning assertion insistence remark remarks comment comments
-suggestion accusation allegation pledge promise argument contention demand demands proposal""".split())
+suggestion accusation allegation pledge promise argument contention demand demands proposal view assessment
+verdict charge reply account announcement hope expectation position complaint reading""".split())
 # Nouns of a medium or occasion that belong to the cue ("said in a statement", "wrote on Telegram").
 MEDIA = frozenset("""statement interview address speech briefing conference post message broadcast remarks
 telegram x twitter facebook instagram youtube channel television tv radio video call letter op-ed article
@@ -221,7 +222,7 @@ class CueLexicon:
     def verb_pattern(self, object_only: bool = True) -> "WordMatcher":
         """A regex for cue words that are rarely anything but verbs of speech: past and -ing
         forms, -s forms of verbs that are not also common nouns, "according to", "made clear"
-        and a cue noun followed by "that" ("claim that"). Used to decide which sentences
+        and a cue noun followed by "that", "is" or "was" ("claim that", "view was that"). Used to decide which sentences
         without quotation marks can hold a statement (and, without the `object_only` verbs,
         whether a sentence holds more than one cue)."""
         # a verb read only for its prepositional object ("talked about", "spoke of") counts with its
@@ -232,7 +233,7 @@ class CueLexicon:
                      or (f.endswith("s") and f != lemma and lemma not in NOUNY_VERBS))
                  and (object_only or lemma not in self.object_only) and lemma not in about_only}
         words -= NOT_CUE_WORDS
-        pairs = {("according", "to"), ("made", "clear")} | {(n, "that") for n in self.nouns} | \
+        pairs = {("according", "to"), ("made", "clear")} | {(n, w) for n in self.nouns for w in ("that", "is", "was")} | \
             {(f, "out") for f in ("pointed", "points", "pointing")} | \
             {(f, "that") for f, lemma in self.forms().items() if f.endswith("s") and lemma in NOUNY_VERBS} | \
             {(f, "that") for f, lemma in self.forms().items() if f == lemma} | \

@@ -30,7 +30,8 @@ How an article is read:
    - reported: the content of a cue without quotation ("X said (that) CLAUSE",
      "CLAUSE, X said", "CLAUSE, X reported on Monday", "CLAUSE, as Reuters reported, and ..." (not "a
      levy, as the opposition proposes": a comparison), "according to X, CLAUSE", "CLAUSE, according to X, ...", "X's
-     claim that CLAUSE", "A, X said, B", also when the parse hangs the cue in the sentence
+     claim that CLAUSE", "his view that CLAUSE", "X's view was that CLAUSE", "a warning by X that
+     CLAUSE", "A, X said, B", also when the parse hangs the cue in the sentence
      as a parenthetical: "A, X said, since B" is two statements). Coordinated that-clauses
      under one cue ("said A and that B") are one statement, as the annotation guidelines
      count them; two cues ("said A and warned X to B") give two statements; a
@@ -1085,16 +1086,29 @@ class _ArticleReader(SpeakerResolution):
         return start, end
 
     def _noun_frame(self, tok, mapper: _Mapper, pu: _Unit) -> _Frame | None:
-        """"X's claim that CLAUSE": a cue noun with a possessive speaker and a that-clause."""
+        """"X's claim that CLAUSE", "his view that CLAUSE", "a warning by X that CLAUSE", "X's view was that
+        CLAUSE": a cue noun with its speaker (a possessive, also a pronoun one, or a by-phrase) and a
+        that-clause (hung on the noun, or after "is"/"was" when the noun is the subject)."""
         poss = next((c for c in tok.children if c.dep_ == "poss"), None)
-        clause = next((c for c in tok.children if c.dep_ in ("acl", "ccomp", "relcl")
-                       and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
-        if poss is None or clause is None or poss.lower_ in ("his", "her", "its", "their", "my", "our", "your"):
+        if poss is None:
+            by = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ == "by" and c.i == tok.i + 1), None)
+            poss = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
+        clause = next((c for c in tok.children if c.dep_ in ("acl", "ccomp", "relcl") and c.i > tok.i
+                       and (any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)
+                            or _that_complement(c, tok))), None)
+        if clause is None and tok.dep_ in ("nsubj", "nsubjpass") and tok.head.lower_ in _BE_FORMS:
+            clause = next((c for c in tok.head.children if c.dep_ in ("ccomp", "advcl", "attr") and c.i > tok.head.i
+                           and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+        if poss is None or clause is None or poss.lower_ in ("my", "our", "your"):
             return None
-        sp = self._speaker(poss, mapper)
+        if poss.lower_ in _POSSESSIVE_PRONOUNS:
+            sp: tuple[str, list] | None = (poss.text, [poss])
+        else:
+            sp = self._speaker(poss, mapper)
         if sp is None:
             return None
         spans = [self._finish_span(*s, pu) for s in self._clause_spans(clause, mapper)]
+        spans = [(a + len(m.group()), b) if (m := _LEADING_THAT.match(self.text, a, b)) else (a, b) for a, b in spans]
         return _Frame(tok, tok.text, sp[0], poss, True, spans, mapper.start(tok))
 
     def _according_frame(self, doc, tok, mapper: _Mapper, pu: _Unit) -> _Frame | None:
@@ -1335,6 +1349,25 @@ def _intro_line(text: str, start: int, end: int, frames: list[_Frame]) -> tuple[
     if last.contents or not last.speaker:
         return None
     return start + len(line), last
+
+
+_LEADING_THAT = re.compile(r"that\s+")  # "that" parsed as a relative pronoun: not part of the clause
+_POSSESSIVE_PRONOUNS = frozenset({"his", "her", "its", "their"})
+# verbs whose object a cue noun is in a relative clause ("the demand that Moscow made"): "that" is the pronoun
+# (the parse has no lemmas: the forms' beginnings)
+_NOUN_OBJECT_VERBS = tuple("""mak made issu repeat reject dismiss voic deliver send sent giv gave express renew rais
+lodg accept receiv hear read publish put set back echo support welcom deni deny""".split())
+_BE_FORMS = frozenset({"is", "was", "are", "were", "been", "be", "remains", "remained"})
+
+
+def _that_complement(clause, noun) -> bool:
+    """Whether a clause the parser hung on a cue noun as a relative clause with "that" as its object
+    ("Moscow's demand that Ukraine withdraw ...") is the noun's that-clause: "that" opens it, the clause
+    has a subject of its own and its verb is not one that takes the noun as object."""
+    first = clause.doc[noun.i + 1] if noun.i + 1 < len(clause.doc) else None
+    return first is not None and first.lower_ == "that" and first.head.i == clause.i \
+        and first.dep_ in ("dobj", "nsubj", "mark") and not clause.lower_.startswith(_NOUN_OBJECT_VERBS) \
+        and any(c.dep_ in ("nsubj", "nsubjpass") and c.i != first.i for c in clause.children)
 
 
 # A lede's unnamed speaker that the next paragraphs may name (`_ArticleReader._name_lede_descriptions`)

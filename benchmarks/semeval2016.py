@@ -29,7 +29,8 @@ trained) with the hyperparameters fixed beforehand, through the Python API (see 
 When `embedding_logreg` is registered and its encoder is found locally, frozen sentence
 embeddings + logistic regression pooled on "{target} | {text}" and per target, and the per-target
 ensemble of both designs (configs/models/ensemble_per_target.yaml: weights chosen on dev;
---no-embedding skips them).
+--no-embedding skips them); with all-mpnet-base-v2 unpacked (`make encoders`), the per-target
+embedding model on that encoder too.
 
 `--tune` prints the grid the per-target C was chosen from: dev F_avg (train split -> dev split)
 and 5-fold CV F_avg over train + dev. The test split is never used for choosing.
@@ -136,6 +137,20 @@ def refit_scores(config: Path, seeds: list[int]) -> tuple[list[dict], int]:
         print(f"{cfg.name} refit on train + dev ({len(train)} rows), seed {seed}: "
               f"test F_avg {out[-1]['f_avg_pooled']:.3f}", flush=True)
     return out, len(train)
+
+
+MPNET = "all-mpnet-base-v2"
+
+
+def encoder_available(name: str) -> str | None:
+    """None when the encoder `name` is unpacked locally, else why not."""
+    try:
+        from stance.models.encoders import resolve_encoder_path
+
+        resolve_encoder_path(name)
+    except Exception as exc:  # a missing part or folder: say so and go on without it
+        return f"not available ({exc})"
+    return None
 
 
 def embedding_available() -> str | None:
@@ -285,6 +300,15 @@ def main() -> int:
                      derived_config(Path("configs/models/tfidf_svm.yaml"), "embedding_logreg_per_target", model=per)))
         runs.append(("ensemble_per_target", "per_group(target): tfidf_svm + embedding_logreg (MiniLM-L6), "
                      "weights chosen on dev", Path("configs/models/ensemble_per_target.yaml")))
+        mpnet_missing = encoder_available(MPNET)
+        if mpnet_missing is None:  # the same per-target design on the larger encoder (`make encoders`)
+            per_mpnet = copy.deepcopy(per)
+            per_mpnet["params"]["model"]["params"]["model_path"] = MPNET
+            runs.append(("embedding_mpnet_per_target", f"per_group(target): embedding_logreg ({MPNET})",
+                         derived_config(Path("configs/models/tfidf_svm.yaml"), "embedding_mpnet_per_target",
+                                        model=per_mpnet)))
+        else:
+            print(f"{MPNET}: {mpnet_missing} (`make encoders` installs it)")
     else:
         print(f"embedding_logreg: {why_not}")
 

@@ -473,6 +473,12 @@ class Extractor:
                 return None, False
         if verb.dep_ == "acl" and verb.head.i != verb.i and verb.head.tag_.startswith("NNP"):
             return verb.head, False  # "Peskov, speaking to reporters, ..."
+        if depth == 0 and verb.dep_ == "ROOT" and verb.i > 0 and verb.doc[verb.i - 1].text == ",":
+            # "Narendra Modi, meeting Putin on Tuesday, said:", "Grigory Karasin, who co-led the delegation,
+            # said": the parser gave the name to the clause between the commas, not to the cue
+            held = _subject_held_by_clause(verb)
+            if held is not None:
+                return held[1], True
         if depth == 0 and verb.dep_ == "ROOT":  # "About 4 in 10 say ...", parsed without a subject
             left = next((c for c in verb.children if c.right_edge.i == verb.i - 1 and c.dep_ in (
                 "nummod", "npadvmod", "nmod", "amod") and c.tag_ in ("CD", "NN", "NNS", "JJ")), None)
@@ -857,7 +863,9 @@ class _ArticleReader(SpeakerResolution):
                        explicit: bool = True, speaker: list | None = None) -> list[tuple[int, int]]:
         """Article spans of what a cue verb reports: its clause(s), or its object (the object only
         with a subject that can speak: the tokens `speaker` pass the check of weak cues)."""
+        held = _subject_held_by_clause(verb)
         clauses = [c for c in verb.children if c.dep_ == "ccomp" and (addressee is None or c.i != addressee.i)
+                   and (held is None or c.i != held[0].i)
                    and (c.i > verb.i or (any(x.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for x in c.children)
                                          or mapper.quote_of(c) is not None)
                         and not any(t.text == ";" for t in verb.doc[c.right_edge.i:verb.i]))]
@@ -1337,6 +1345,22 @@ def _progress(enabled: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+
+
+def _subject_held_by_clause(verb) -> tuple | None:
+    """(clause, name) when a subjectless cue's name was given by the parser to a clause between commas
+    before it ("Narendra Modi, meeting Putin on Tuesday, said", "Grigory Karasin, who co-led the
+    delegation, said"): the clause opens with the name, a comma follows the name and precedes the cue."""
+    if verb.dep_ != "ROOT" or verb.i == 0 or verb.doc[verb.i - 1].text != "," \
+            or any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        return None
+    for child in verb.children:
+        if child.i < verb.i and child.dep_ in ("advcl", "ccomp"):
+            inner = next((c for c in child.children if c.dep_ == "nsubj" and c.i < child.i), None)
+            if inner is not None and inner.tag_ in ("NNP", "NNPS") and inner.left_edge.i == child.left_edge.i \
+                    and inner.i + 1 < len(verb.doc) and verb.doc[inner.i + 1].text == ",":
+                return child, inner
+    return None
 
 
 def _intro_line(text: str, start: int, end: int, frames: list[_Frame]) -> tuple[int, _Frame] | None:

@@ -114,6 +114,14 @@ def test_a_surname_after_another_persons_first_name_is_another_person(reg):
     assert reg.find("Melania Trump and Donald Trump") == [(18, "new_president")]
 
 
+def test_a_role_after_another_places_possessive_is_not_the_registrys_holder(reg):
+    date = dt.date(2024, 12, 1)
+    assert reg.resolve("the president-elect", date) == "new_president"
+    assert reg.resolve("France's president-elect", date) is None  # ("the Vatican's secretary of state")
+    assert reg.resolve("the Kremlin's spokesman", date) == "peskov"  # the whole title, with or without 's
+    assert reg.resolve("Moscow's Kremlin spokesman", date) == "peskov"  # a name of the holder's institution
+
+
 def test_title_heads(reg):
     assert reg.title_heads("new_president", dt.date(2025, 3, 1)) == {"president"}
     assert reg.title_heads("new_president", dt.date(2024, 12, 1)) == {"president-elect"}

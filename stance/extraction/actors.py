@@ -118,6 +118,9 @@ def normalize(text: str) -> str:
     return " ".join(w.strip("-") for w in text.split() if w.strip("-"))
 
 
+_POSSESSOR = re.compile(r"([A-Z][\w.-]*)['\u2019]s\b")  # "the Vatican's", "Ukraine's"
+
+
 def _cased_words(phrase: str) -> tuple[list[str], list[bool]]:
     """Normalised words of a phrase without leading determiners, and whether each was capitalised."""
     words: list[str] = []
@@ -215,14 +218,19 @@ class ActorRegistry:
         return self._cache[key]
 
     def _resolve(self, speaker_text: str, date: dt.date | None) -> str | None:
-        segments = [_cased_words(seg) for seg in re.split(r"[,;()\[\]\u2014\u2013]|\s-\s", speaker_text)]
-        for words, caps in (seg for seg in segments if seg[0]):
-            found = self._resolve_words(words, caps, date)
+        parts = re.split(r"[,;()\[\]\u2014\u2013]|\s-\s", speaker_text)
+        for part in parts:
+            words, caps = _cased_words(part)
+            if not words:
+                continue
+            possessors = {normalize(m.group(1)) for m in _POSSESSOR.finditer(part)}
+            found = self._resolve_words(words, caps, date, possessors)
             if found:
                 return found
         return None
 
-    def _resolve_words(self, words: list[str], caps: list[bool], date: dt.date | None) -> str | None:
+    def _resolve_words(self, words: list[str], caps: list[bool], date: dt.date | None,
+                       possessors: set[str] | None = None) -> str | None:
         key = tuple(words)
         if key in self._aliases:  # 1. the whole phrase is an alias or a role
             return self._aliases[key]
@@ -238,8 +246,9 @@ class ActorRegistry:
             key = tuple(words[i:])
             if key in self._roles and words[i - 1] not in ROLE_BLOCKERS and not self._governed(words[:i], caps[:i]):
                 holder = self._role_holder(key, date)
-                if holder:
-                    return holder
+                if holder and not (possessors and caps[i - 1] and words[i - 1] in possessors
+                                   and words[i - 1] not in self._home_words(holder)):
+                    return holder  # (not "the Vatican's secretary of state" for the US one)
         cut = next((i for i, w in enumerate(words) if w in PREPOSITIONS), len(words))
         if cut and words[cut - 1] in ORG_HEADS:  # 4. an organisation of a known state or person
             for n in range(min(self._max_alias, len(words)), 0, -1):
@@ -250,6 +259,14 @@ class ActorRegistry:
                     if actor is not None and actor.institution:
                         return actor.institution
         return None
+
+    def _home_words(self, actor_id: str) -> set[str]:
+        """The words of an actor's own names and of its institution's names ("ukraine", "kyiv", ...)."""
+        actor = self.actors[actor_id]
+        words = set(self._own_words[actor_id])
+        if actor.institution and actor.institution in self._own_words:
+            words |= self._own_words[actor.institution]
+        return words
 
     def _other_first_name(self, word: str, actor_id: str) -> bool:
         """Whether `word` (normalised) is a first name that is not one of the actor's own names."""

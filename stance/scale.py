@@ -1028,7 +1028,6 @@ def aggregate_shares(out_dir: str | Path, labels: Sequence[str], label_column: s
         if len(duplicates):
             warnings.warn(duplicates_message(duplicates), stacklevel=2)
     counts = article_counts(out_dir, labels, label_column, period, duplicates=duplicates, backend=backend)
-    rng = np.random.default_rng(seed)
     index = {lab: i for i, lab in enumerate(labels)}
     rows = []
     for (actor, per), cell in counts.groupby(["actor_id", "period"], sort=True):
@@ -1037,5 +1036,5 @@ def aggregate_shares(out_dir: str | Path, labels: Sequence[str], label_column: s
         mat = np.zeros((len(arts), len(labels)))
         for a, lab, n in zip(cell["article_id"], cell["label"], cell["n"]):
             mat[art_idx[a], index[lab]] += n
-        rows += cell_share_rows(mat, labels, rng, n_boot, level, {"source": source, "actor_id": actor, "period": per})
+        rows += cell_share_rows(mat, labels, seed, n_boot, level, {"source": source, "actor_id": actor, "period": per})
     return pd.DataFrame(rows)

@@ -39,6 +39,21 @@ def test_shares_are_exact_and_bands_contain_them():
     assert set(got["n_statements"]) == {4} and set(got["n_articles"]) == {3}
 
 
+def test_a_cells_band_does_not_move_when_other_actors_change():
+    d = dt.date(2025, 5, 16)
+    peskov = [("gold", "peskov", d, lab, f"p{i}")
+              for i, lab in enumerate(["evasive", "open", "evasive", "none", "conditional", "open"] * 3)]
+    alone = label_shares(_frame(peskov), LABELS, "quarter", n_boot=300, seed=2)
+    # an actor sorted before Peskov gains statements (as when a gold id is corrected): Peskov's band stays
+    blinken = [("gold", "blinken", d, "open", f"b{i}") for i in range(3)]
+    both = label_shares(_frame(blinken + peskov), LABELS, "quarter", n_boot=300, seed=2)
+    cols = ["label", "share", "lo", "hi"]
+    pd.testing.assert_frame_equal(alone[cols].reset_index(drop=True),
+                                  both[both["actor_id"] == "peskov"][cols].reset_index(drop=True))
+    other_seed = label_shares(_frame(peskov), LABELS, "quarter", n_boot=300, seed=3)
+    assert not np.allclose(alone[["lo", "hi"]].to_numpy(), other_seed[["lo", "hi"]].to_numpy())
+
+
 def test_bootstrap_resamples_articles_not_statements():
     # One article holds all 6 evasive statements, 6 other articles hold one open each.
     # Resampling articles gives a much wider band than 12 independent statements would.

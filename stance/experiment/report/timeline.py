@@ -5,12 +5,20 @@ several times), so the bands resample whole articles within each actor-period ce
 """
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 PERIODS = {"month": "M", "quarter": "Q", "half": "6M", "year": "Y"}
+
+
+def cell_rng(seed: int, actor_id: object, period: object) -> np.random.Generator:
+    """The bootstrap generator of one actor-period cell: `seed` and a checksum of the cell's actor and
+    period start (the same for every source, so gold and predicted cells resample alike)."""
+    day = pd.Timestamp(period).date().isoformat()
+    return np.random.default_rng([seed, zlib.crc32(f"{actor_id}|{day}".encode("utf-8"))])
 
 
 def period_start(dates: pd.Series, period: str) -> pd.Series:
@@ -37,7 +45,6 @@ def label_shares(df: pd.DataFrame, labels: Sequence[str], period: str = "quarter
     missing = {"source", "actor_id", "date", "label", "article_id"} - set(df.columns)
     if missing:
         raise ValueError(f"label_shares needs columns {sorted(missing)}")
-    rng = np.random.default_rng(seed)
     data = df.assign(period=period_start(df["date"], period))
     data = data[data["label"].isin(labels)]
     index = {lab: i for i, lab in enumerate(labels)}
@@ -47,15 +54,18 @@ def label_shares(df: pd.DataFrame, labels: Sequence[str], period: str = "quarter
         art_idx = {a: i for i, a in enumerate(sorted(cell["article_id"].unique()))}
         for a, lab in zip(cell["article_id"], cell["label"]):
             counts[art_idx[a], index[lab]] += 1
-        rows += cell_share_rows(counts, labels, rng, n_boot, level,
+        rows += cell_share_rows(counts, labels, seed, n_boot, level,
                                 {"source": source, "actor_id": actor, "period": per})
     return pd.DataFrame(rows)
 
 
-def cell_share_rows(counts: np.ndarray, labels: Sequence[str], rng: np.random.Generator, n_boot: int, level: float,
+def cell_share_rows(counts: np.ndarray, labels: Sequence[str], seed: int, n_boot: int, level: float,
                     keys: dict) -> list[dict]:
     """The share rows of one (source, actor, period) cell from its article x label `counts`: each label's
-    share, with an interval from `n_boot` resamples of the articles (drawn from `rng`)."""
+    share, with an interval from `n_boot` resamples of the articles. The resamples are drawn from a
+    generator of this cell's own (`cell_rng`), so a cell's interval does not move when other actors or
+    periods gain or lose statements."""
+    rng = cell_rng(seed, keys["actor_id"], keys["period"])
     alpha = (1 - level) / 2
     share = counts.sum(0) / counts.sum()
     draws = rng.integers(0, len(counts), size=(n_boot, len(counts)))

@@ -110,6 +110,7 @@ from stance.extraction.segmentation import (
     units,
 )
 from stance.extraction.simple_attribution import (
+    BULLET,
     FRONTED,
     SPLIT_SUBJECT,
     SimpleAttribution,
@@ -125,6 +126,7 @@ from stance.extraction.simple_attribution import (
 from stance.extraction.speakers import (
     _BARE_TITLE,
     PERSON_TITLES,
+    POSSESSIVES,
     SpeakerResolution,
     _display_name,
     _is_plausible,
@@ -473,12 +475,10 @@ class Extractor:
                 return None, False
         if verb.dep_ == "acl" and verb.head.i != verb.i and verb.head.tag_.startswith("NNP"):
             return verb.head, False  # "Peskov, speaking to reporters, ..."
-        if depth == 0 and verb.dep_ == "ROOT" and verb.i > 0 and verb.doc[verb.i - 1].text == ",":
+        if depth == 0 and (held := _subject_held_by_clause(verb)) is not None:
             # "Narendra Modi, meeting Putin on Tuesday, said:", "Grigory Karasin, who co-led the delegation,
             # said": the parser gave the name to the clause between the commas, not to the cue
-            held = _subject_held_by_clause(verb)
-            if held is not None:
-                return held[1], True
+            return held[1], True
         if depth == 0 and verb.dep_ == "ROOT":  # "About 4 in 10 say ...", parsed without a subject
             left = next((c for c in verb.children if c.right_edge.i == verb.i - 1 and c.dep_ in (
                 "nummod", "npadvmod", "nmod", "amod") and c.tag_ in ("CD", "NN", "NNS", "JJ")), None)
@@ -556,8 +556,8 @@ class _ArticleReader(SpeakerResolution):
                     f = _Frame(None, text[slice(*bar[1])], text[slice(*bar[0])], None, True, [], bar[1][0])
                     self._attribute(f, pu.index)
                     self.frames_by_unit[pu.index] = frames = [f]
-                if f is None and self._intro is not None and not text[self._intro[0]:q.open_at].strip():
-                    f = self._intro[1]  # "Podolyak wrote on Telegram:" / new paragraph / "QUOTATION"
+                if f is None:
+                    f = self._intro_speaker(q)
                 if f is not None:
                     self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct", f.speaker_name)
                 elif self._last is not None:
@@ -585,6 +585,13 @@ class _ArticleReader(SpeakerResolution):
         self._name_lede_descriptions()
         return self.out
 
+    def _intro_speaker(self, q: Quotation) -> _Frame | None:
+        """The frame of the intro line that ends right before quotation `q` opens ("Podolyak wrote on
+        Telegram:" / new paragraph / "QUOTATION"), if any."""
+        if self._intro is None or self.text[self._intro[0]:q.open_at].strip():
+            return None
+        return self._intro[1]
+
     def _name_lede_descriptions(self) -> None:
         """A lede's unnamed speaker ("a senior Ukrainian negotiator said ...", "A senior aide to President
         Volodymyr Zelensky said ...") is the person the next two paragraphs name with a role of the same kind
@@ -610,21 +617,22 @@ class _ArticleReader(SpeakerResolution):
             for later in self.out[i + 1:]:
                 if later.start >= limit:
                     break
-                actor = reg.get(later.actor_id) if reg is not None else None
-                name = later.speaker_name or _display_name(later.speaker)
-                if actor is not None and (actor.kind != "person" or actor.id in named
-                                          or sides and actor.side not in sides):
-                    continue
-                if actor is None and (reg is not None or not name):
-                    continue
                 words = set(re.findall(r"[a-z]+", later.speaker.lower()))
-                if actor is not None and reg is not None:
+                if reg is None:  # without a registry: a speaker written as a name
+                    name = later.speaker_name or _display_name(later.speaker)
+                    if not name or not words & group:
+                        continue
+                    update = {"actor_id": None, "speaker_name": name}
+                else:  # with one: a person of the registry, of the described side, not named in the description
+                    actor = reg.get(later.actor_id)
+                    if actor is None or actor.kind != "person" or actor.id in named \
+                            or sides and actor.side not in sides:
+                        continue
                     words |= reg.title_words(actor.id, date) | {
                         w for s in self.out if s.actor_id == actor.id for w in re.findall(r"[a-z]+", s.speaker.lower())}
-                if not words & group:
-                    continue
-                name = actor.name if actor is not None else name
-                update = {"actor_id": actor.id if actor is not None else None, "speaker_name": name}
+                    if not words & group:
+                        continue
+                    update = {"actor_id": actor.id, "speaker_name": actor.name}
                 self.out[i] = st.model_copy(update=update)
                 for j, other in enumerate(self.out[i + 1:], i + 1):  # "the adviser" the parse left unresolved
                     title = _BARE_TITLE.fullmatch(other.speaker)
@@ -673,10 +681,8 @@ class _ArticleReader(SpeakerResolution):
             if sa.speaker is None:
                 assert sa.quote is not None  # a shape without a speaker is a bare quotation
                 q = self.prep.quotes[sa.quote]
-                intro = self._intro
-                if intro is not None and not self.text[intro[0]:q.open_at].strip():
-                    f = intro[1]  # "Podolyak wrote on Telegram:" / new paragraph / "QUOTATION"
-                    self._emit(q.start, q.end, f.speaker, f.actor, f.cue, "direct", f.speaker_name)
+                if (intro := self._intro_speaker(q)) is not None:
+                    self._emit(q.start, q.end, intro.speaker, intro.actor, intro.cue, "direct", intro.speaker_name)
                     continue
                 if self._last is None:
                     continue
@@ -715,7 +721,8 @@ class _ArticleReader(SpeakerResolution):
                 start -= 1
             if self.text[end - 1] == "\u201d" and raw[end - 1:end + 1] == "''":
                 end += 1
-        speaker = _BULLET.sub("", speaker)  # "- She said ...": the list marker is not part of the speaker
+        if (bullet := BULLET.match(speaker)) is not None:
+            speaker = speaker[bullet.end():]  # "- She said ...": the list marker is not part of the speaker
         k = bisect.bisect_left(self.covered, (start, end))
         if (k > 0 and self.covered[k - 1][1] > start) or (k < len(self.covered) and self.covered[k][0] < end):
             return  # overlaps an emitted span (the spans are disjoint and sorted: only the neighbours can)
@@ -1052,7 +1059,7 @@ class _ArticleReader(SpeakerResolution):
         Thursday he was ready")."""
         toks = [t for t in c.subtree if not (t.dep_ == "mark" and t.lower_ == "that" and t.head.i == c.i)]
         subj = next((x for x in c.children if x.dep_ in ("nsubj", "nsubjpass", "expl")), None)
-        that = any(x.dep_ == "mark" and x.lower_ == "that" and x.i < c.left_edge.i + 1 for x in c.children)
+        that = any(x.dep_ == "mark" and x.lower_ == "that" and x.i == c.left_edge.i for x in c.children)
         if subj is not None and not that:  # a time or place phrase before the subject belongs to the cue
             # ("said on Thursday he was ready"; after "that" it is the clause's: "said that despite X, Y")
             lead = {t.i for x in c.children if x.right_edge.i < subj.left_edge.i and (
@@ -1109,7 +1116,7 @@ class _ArticleReader(SpeakerResolution):
                            and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
         if poss is None or clause is None or poss.lower_ in ("my", "our", "your"):
             return None
-        if poss.lower_ in _POSSESSIVE_PRONOUNS:
+        if poss.lower_ in POSSESSIVES:
             sp: tuple[str, list] | None = (poss.text, [poss])
         else:
             sp = self._speaker(poss, mapper)
@@ -1227,9 +1234,6 @@ def _tokens_by_quote(doc, mapper: _Mapper) -> dict[int, list]:
         if q is not None:
             out.setdefault(q, []).append(t)
     return out
-
-
-_BULLET = re.compile(r"^[-\u2022*\u2013\u2014]\s+")
 
 
 def _depth(tok, cap: int = 64) -> int:
@@ -1376,7 +1380,6 @@ def _intro_line(text: str, start: int, end: int, frames: list[_Frame]) -> tuple[
 
 
 _LEADING_THAT = re.compile(r"that\s+")  # "that" parsed as a relative pronoun: not part of the clause
-_POSSESSIVE_PRONOUNS = frozenset({"his", "her", "its", "their"})
 # verbs whose object a cue noun is in a relative clause ("the demand that Moscow made"): "that" is the pronoun
 # (the parse has no lemmas: the forms' beginnings)
 _NOUN_OBJECT_VERBS = tuple("""mak made issu repeat reject dismiss voic deliver send sent giv gave express renew rais

@@ -98,14 +98,14 @@ def _verb_pattern():
 def body_start(text: str, start: int, end: int) -> int:
     """Where the main clause starts: after a list item's bullet ("- ", "• ") and a fronted phrase
     ("In Moscow on Monday, ")."""
-    b = _BULLET.match(text, start, end)
+    b = BULLET.match(text, start, end)
     if b:
         start = b.end()
     m = FRONTED.match(text, start, end)
     return m.end() if m else start
 
 
-_BULLET = re.compile(r"[-\u2013\u2014\u2022*]\s+")
+BULLET = re.compile(r"[-\u2013\u2014\u2022*]\s+")  # a list item's marker
 
 
 def is_simple_speaker(text: str) -> bool:

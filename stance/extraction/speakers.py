@@ -42,7 +42,7 @@ _CLAUSE_WORDS = frozenset("""is was were are has had have will would could can m
 told who which that also and but or not""".split())
 _NP_LOWER = frozenset({"the", "a", "an", "of", "for", "de", "von", "der", "da", "bin", "al"})
 # possessive pronouns as speakers of cue nouns ("his view that ..."), read as the pronoun they stand for
-_POSSESSIVES = {"his": "he", "her": "she", "its": "it", "their": "they"}
+POSSESSIVES = {"his": "he", "her": "she", "its": "it", "their": "they"}
 _BARE_TITLE = re.compile(r"[Tt]he\s+(?:[a-z][\w-]*\s+){0,2}([a-z][\w-]*)")
 # "the French leader", "the Turkish minister": a title qualified by a nationality that one of the
 # antecedent's registry titles holds ("French president"); "leader" and "head of state" fit any such holder
@@ -247,14 +247,14 @@ class SpeakerResolution:
         """Set a frame's actor (and kind, gender): registry, or an antecedent for a pronoun or
         a bare title ("the president", "the ministry")."""
         f.actor, f.kind, f.gender, f.name = self._resolve(f.speaker, unit_index, f.pos)
-        if f.name and (f.actor is None or f.speaker.lower() in PRONOUNS or f.speaker.lower() in _POSSESSIVES):
+        if f.name and (f.actor is None or f.speaker.lower() in PRONOUNS or f.speaker.lower() in POSSESSIVES):
             f.speaker_name = f.name  # a pronoun, or a title the registry cannot resolve: name the person
 
     def _resolve(self, speaker: str, unit_index: int, pos: int) -> tuple[str | None, str, str | None, str | None]:
         """(actor, kind, gender, name): `name` is the named antecedent of a pronoun or bare title."""
         reg = self.ex.registry
         low = speaker.lower()
-        low = _POSSESSIVES.get(low, low)  # "his view that ...": the speaker is who "he" is
+        low = POSSESSIVES.get(low, low)  # "his view that ...": the speaker is who "he" is
         if low in PRONOUNS:
             kinds, gender = PRONOUNS[low]
 

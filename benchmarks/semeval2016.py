@@ -142,13 +142,13 @@ def refit_scores(config: Path, seeds: list[int]) -> tuple[list[dict], int]:
 MPNET = "all-mpnet-base-v2"
 
 
-def encoder_available(name: str) -> str | None:
-    """None when the encoder `name` is unpacked locally, else why not."""
+def encoder_available(name: str | None) -> str | None:
+    """None when the encoder `name` (None: the shipped one) is found locally, else why not."""
     try:
         from stance.models.encoders import resolve_encoder_path
 
         resolve_encoder_path(name)
-    except Exception as exc:  # a missing part or folder: say so and go on without it
+    except Exception as exc:  # a missing package, part or folder: say so and go on without it
         return f"not available ({exc})"
     return None
 
@@ -159,13 +159,8 @@ def embedding_available() -> str | None:
 
     if "embedding_logreg" not in REGISTRY:
         return "no embedding_logreg model type"
-    try:
-        from stance.models.encoders import resolve_encoder_path
-
-        resolve_encoder_path(None)
-    except Exception as exc:  # a missing package or folder: say so and go on without it
-        return f"encoder not available ({exc})"
-    return None
+    missing = encoder_available(None)  # the shipped MiniLM
+    return f"encoder {missing}" if missing else None
 
 
 def majority_per_target(dataset: Path) -> list[dict]:

@@ -194,6 +194,13 @@ _PREFIX_MEMO_SIZE = 2
 _HEAD_MEMO: dict[str, Any] = {}  # the head's starting regression per frozen states and labels (see _init_head_from_logreg)
 
 
+def _remember(memo: dict, key: str, value: Any) -> None:
+    """Keep `value` under `key`, dropping the oldest entries beyond _PREFIX_MEMO_SIZE."""
+    while len(memo) >= _PREFIX_MEMO_SIZE:
+        memo.pop(next(iter(memo)))
+    memo[key] = value
+
+
 def _can_cache_prefix(model) -> bool:
     """Whether the top-layer training path knows this model's layout (BERT encoder, pooler, classifier)."""
     if getattr(model.config, "model_type", None) != "bert":
@@ -401,9 +408,7 @@ class TransformerClassifier(StanceModel):
         if key in _PREFIX_MEMO:
             return _PREFIX_MEMO[key]
         states = self._compute_frozen_prefix(ids)
-        while len(_PREFIX_MEMO) >= _PREFIX_MEMO_SIZE:
-            _PREFIX_MEMO.pop(next(iter(_PREFIX_MEMO)))
-        _PREFIX_MEMO[key] = states
+        _remember(_PREFIX_MEMO, key, states)
         return states
 
     def _prefix_key(self, ids: list[list[int]]) -> str:
@@ -533,9 +538,7 @@ class TransformerClassifier(StanceModel):
                 warnings.filterwarnings("ignore", message=".*failed to converge.*")
                 logreg.fit(features.astype(np.float64), y_idx)
             if key is not None:
-                while len(_HEAD_MEMO) >= _PREFIX_MEMO_SIZE:
-                    _HEAD_MEMO.pop(next(iter(_HEAD_MEMO)))
-                _HEAD_MEMO[key] = logreg
+                _remember(_HEAD_MEMO, key, logreg)
         else:
             logreg = copy.deepcopy(logreg)
             logreg.random_state = self.p.seed  # as this seed's own fit would read (lbfgs ignores it)

@@ -87,7 +87,8 @@ underline underscore demand propose urge warn promise pledge vow threaten acknow
 predict reiterate criticize criticise question defend""".split())
 # Verbs whose object is the addressee ("told Interfax", "warned Kyiv that ...").
 ADDRESSEE_VERBS = frozenset("tell warn assure remind urge ask inform promise".split())
-# Nouns that carry a claim in a that-clause with a possessive speaker ("Trump's claim that ...").
+# Nouns that carry a claim in a that-clause, with their speaker as a possessive ("Trump's claim that ...",
+# "his view that ...") or a by-phrase ("a warning by X that ..."), or as the subject of is/was ("X's view was that").
 NOUN_CUES = frozenset("""claim claims statement warning assertion insistence remark remarks comment comments
 suggestion accusation allegation pledge promise argument contention demand demands proposal view assessment
 verdict charge reply account announcement hope expectation position complaint reading""".split())
